@@ -1,0 +1,2 @@
+//! `claude-runner`: placeholder until the AI executor lands.
+fn main() {}

@@ -1,0 +1,2 @@
+//! `codex-runner`: placeholder until the AI executor lands.
+fn main() {}
