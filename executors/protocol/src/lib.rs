@@ -10,6 +10,7 @@
 
 mod codec;
 mod messages;
+pub mod utf8;
 
 pub use codec::{Decoded, LineWriter, ProtocolError, decode_executor_line, decode_supervisor_line, encode_line};
 pub use messages::*;

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 
+use backbeat_protocol::utf8::complete_prefix_len;
 use backbeat_protocol::{ExecutorMessage, LineWriter, LogStream};
 
 const CHUNK: usize = 64 * 1024;
@@ -26,7 +27,7 @@ pub fn forward(
                 Ok(n) => n,
             };
             pending.extend_from_slice(&buf[..n]);
-            let cut = complete_utf8_prefix(&pending);
+            let cut = complete_prefix_len(&pending);
             if cut == 0 {
                 continue;
             }
@@ -44,30 +45,6 @@ pub fn forward(
     })
 }
 
-/// Length of the longest prefix that does not end inside a (possibly
-/// valid) multi-byte UTF-8 sequence. Invalid bytes count as complete.
-pub fn complete_utf8_prefix(bytes: &[u8]) -> usize {
-    let len = bytes.len();
-    // Look back at most 3 bytes for the start of the last sequence.
-    for back in 1..=len.min(3) {
-        let b = bytes[len - back];
-        if b & 0b1100_0000 == 0b1000_0000 {
-            continue; // continuation byte
-        }
-        let needed = if b & 0b1110_0000 == 0b1100_0000 {
-            2
-        } else if b & 0b1111_0000 == 0b1110_0000 {
-            3
-        } else if b & 0b1111_1000 == 0b1111_0000 {
-            4
-        } else {
-            1
-        };
-        return if needed > back { len - back } else { len };
-    }
-    len
-}
-
 pub fn signal_name(signal: i32) -> &'static str {
     match signal {
         libc::SIGHUP => "SIGHUP",
@@ -78,20 +55,5 @@ pub fn signal_name(signal: i32) -> &'static str {
         libc::SIGABRT => "SIGABRT",
         libc::SIGPIPE => "SIGPIPE",
         _ => "signal",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::complete_utf8_prefix;
-
-    #[test]
-    fn keeps_split_multibyte_sequences_for_the_next_read() {
-        let euro = "€".as_bytes(); // 3 bytes
-        assert_eq!(complete_utf8_prefix(b"abc"), 3);
-        assert_eq!(complete_utf8_prefix(&[b'a', euro[0]]), 1);
-        assert_eq!(complete_utf8_prefix(&[b'a', euro[0], euro[1]]), 1);
-        assert_eq!(complete_utf8_prefix(&[b'a', euro[0], euro[1], euro[2]]), 4);
-        assert_eq!(complete_utf8_prefix(&[b'a', 0xff]), 2, "invalid byte is passed on");
     }
 }
