@@ -1,1 +1,23 @@
-//! Shared code of the AI runners (placeholder).
+//! Shared code of the AI runners (`claude-runner`, `codex-runner`).
+//!
+//! Code map:
+//! - [`runner`]: the executor's `main`: `--describe`, reading `start`, sending the final `result`.
+//! - [`control`]: cancellation (SIGTERM handler, `cancel` messages, supervisor EOF) for one child CLI.
+//! - [`cli`]: spawning the CLI (stdin closed, same process group), its stdout lines and stderr tail.
+//! - [`text`]: shortening tool output and inputs into readable log lines.
+//! - [`draft`]: the draft JSON Schema, the authoring prompts and normalising the model's answer.
+//! - [`clock`]: the current date, time and zone told to the model.
+//! - `testkit` (feature `testkit`): helpers for the runners' integration tests.
+//!
+//! Invariants: runners print nothing but protocol lines on stdout; the CLI
+//! is never moved out of the runner's process group; every child is reaped.
+
+pub mod cli;
+pub mod clock;
+pub mod control;
+pub mod draft;
+pub mod runner;
+pub mod text;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;

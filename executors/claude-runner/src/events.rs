@@ -1,0 +1,251 @@
+//! Reads `claude -p --output-format stream-json --verbose` output, one
+//! JSON event per line, into readable log lines (assistant text, `→ Tool:
+//! input` per tool call, shortened tool results, denials, errors) and
+//! keeps what the run's outcome and usage need. Unknown event types and
+//! subtypes are skipped; a line that is not JSON is logged as it is.
+
+use ai_common::text::{self, ONE_LINE_CHARS};
+use backbeat_protocol::{LogStream, Usage};
+use serde_json::Value;
+
+/// One line for the run log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub stream: LogStream,
+    pub text: String,
+}
+
+fn out(text: impl Into<String>) -> LogLine {
+    LogLine {
+        stream: LogStream::Stdout,
+        text: text.into(),
+    }
+}
+
+fn err(text: impl Into<String>) -> LogLine {
+    LogLine {
+        stream: LogStream::Stderr,
+        text: text.into(),
+    }
+}
+
+/// The state of one stream: the model from `system/init`, the last
+/// assistant text, and the final `result` event.
+#[derive(Debug, Default)]
+pub struct EventStream {
+    model: Option<String>,
+    permission_mode: Option<String>,
+    last_text: Option<String>,
+    result: Option<Value>,
+}
+
+impl EventStream {
+    /// Renders one stdout line.
+    pub fn feed(&mut self, line: &[u8]) -> Vec<LogLine> {
+        let Ok(event) = serde_json::from_slice::<Value>(line) else {
+            let raw = String::from_utf8_lossy(line);
+            return if raw.trim().is_empty() {
+                vec![]
+            } else {
+                vec![out(raw.trim_end())]
+            };
+        };
+        match (str_at(&event, "type"), str_at(&event, "subtype")) {
+            ("system", "init") => self.init(&event),
+            ("assistant", _) => self.assistant(&event),
+            ("user", _) => tool_results(&event),
+            ("result", _) => self.result(event),
+            _ => vec![],
+        }
+    }
+
+    fn init(&mut self, event: &Value) -> Vec<LogLine> {
+        self.model = Some(str_at(event, "model").to_owned()).filter(|m| !m.is_empty());
+        self.permission_mode =
+            Some(str_at(event, "permissionMode").to_owned()).filter(|m| !m.is_empty());
+        let version = str_at(event, "claude_code_version");
+        let mut parts = vec![if version.is_empty() {
+            "Claude Code".to_owned()
+        } else {
+            format!("Claude Code {version}")
+        }];
+        if let Some(model) = &self.model {
+            parts.push(format!("model {model}"));
+        }
+        if let Some(mode) = &self.permission_mode {
+            parts.push(format!("permission mode {mode}"));
+        }
+        vec![out(parts.join(" · "))]
+    }
+
+    fn assistant(&mut self, event: &Value) -> Vec<LogLine> {
+        let failed = event.get("error").is_some_and(|e| !e.is_null());
+        let blocks = event
+            .pointer("/message/content")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut lines = Vec::new();
+        for block in &blocks {
+            match str_at(block, "type") {
+                "text" => {
+                    let text = str_at(block, "text").trim_end();
+                    if !text.trim().is_empty() {
+                        self.last_text = Some(text.trim().to_owned());
+                        lines.push(if failed { err(text) } else { out(text) });
+                    }
+                }
+                "tool_use" => {
+                    let summary =
+                        text::tool_input_summary(block.get("input").unwrap_or(&Value::Null));
+                    let name = str_at(block, "name");
+                    lines.push(out(if summary.is_empty() {
+                        format!("→ {name}")
+                    } else {
+                        format!("→ {name}: {summary}")
+                    }));
+                }
+                "thinking" => {
+                    let thought = text::one_line(str_at(block, "thinking"), ONE_LINE_CHARS);
+                    if !thought.is_empty() {
+                        lines.push(out(format!("(thinking) {thought}")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        lines
+    }
+
+    fn result(&mut self, event: Value) -> Vec<LogLine> {
+        let mut lines = Vec::new();
+        let denials = event
+            .get("permission_denials")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for denial in &denials {
+            let input = text::tool_input_summary(denial.get("tool_input").unwrap_or(&Value::Null));
+            lines.push(err(format!(
+                "⚠ permission denied: {}: {input}",
+                str_at(denial, "tool_name")
+            )));
+        }
+        if !denials.is_empty() {
+            let mode = self.permission_mode.as_deref().unwrap_or("default");
+            lines.push(err(format!(
+                "  (permission mode {mode} did not allow these tool calls; choose another permission mode for this job if it needs them)"
+            )));
+        }
+        match outcome_of(&event) {
+            Ok(()) => {
+                let turns = event.get("num_turns").and_then(Value::as_u64).unwrap_or(0);
+                let cost = event
+                    .get("total_cost_usd")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
+                lines.push(out(format!(
+                    "✓ done in {turns} turn{} (${cost:.4})",
+                    if turns == 1 { "" } else { "s" }
+                )));
+            }
+            Err(error) if self.last_text.as_deref() == Some(error.as_str()) => {}
+            Err(error) => lines.push(err(format!("✗ {error}"))),
+        }
+        self.result = Some(event);
+        lines
+    }
+
+    /// The outcome from the `result` event: `None` when there was none.
+    pub fn outcome(&self) -> Option<Result<(), String>> {
+        self.result.as_ref().map(outcome_of)
+    }
+
+    /// Usage from the `result` event.
+    pub fn usage(&self) -> Option<Usage> {
+        let result = self.result.as_ref()?;
+        let tokens = |key: &str| {
+            result
+                .pointer(&format!("/usage/{key}"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        let model = self.model.clone().or_else(|| {
+            let models = result.get("modelUsage")?.as_object()?;
+            let cost = |v: &Value| v.get("costUSD").and_then(Value::as_f64).unwrap_or(0.0);
+            models
+                .iter()
+                .max_by(|a, b| cost(a.1).total_cmp(&cost(b.1)))
+                .map(|(name, _)| name.clone())
+        });
+        Some(Usage {
+            input_tokens: tokens("input_tokens")
+                + tokens("cache_read_input_tokens")
+                + tokens("cache_creation_input_tokens"),
+            output_tokens: tokens("output_tokens"),
+            cost_usd: result.get("total_cost_usd").and_then(Value::as_f64),
+            model,
+            turns: result.get("num_turns").and_then(Value::as_u64),
+        })
+    }
+}
+
+/// Success only for `is_error: false` (a failed run can still say
+/// `subtype: "success"`); the error is `result`, else `errors`, else the subtype.
+pub fn outcome_of(result: &Value) -> Result<(), String> {
+    if result.get("is_error") == Some(&Value::Bool(false)) {
+        return Ok(());
+    }
+    let subtype = str_at(result, "subtype");
+    let mut message = str_at(result, "result").trim().to_owned();
+    if message.is_empty() {
+        let errors: Vec<&str> = result
+            .get("errors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        message = errors.join("; ");
+    }
+    Err(match (subtype, message.is_empty()) {
+        ("success" | "", true) => "claude reported an error".into(),
+        ("success" | "", false) => message,
+        (subtype, true) => subtype.to_owned(),
+        (subtype, false) => format!("{subtype}: {message}"),
+    })
+}
+
+/// `user` events carry tool results: `  ← output` (or `  ✗ error`), shortened.
+fn tool_results(event: &Value) -> Vec<LogLine> {
+    let Some(blocks) = event.pointer("/message/content").and_then(Value::as_array) else {
+        return vec![];
+    };
+    blocks
+        .iter()
+        .filter(|b| str_at(b, "type") == "tool_result")
+        .map(|block| {
+            let failed = block.get("is_error") == Some(&Value::Bool(true));
+            let content = match block.get("content") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Array(parts)) => parts
+                    .iter()
+                    .filter_map(|p| p.get("text").and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                _ => String::new(),
+            };
+            let marker = if failed { "  ✗ " } else { "  ← " };
+            let body = text::shorten_output(&content, "    ");
+            let text = match body.strip_prefix("    ") {
+                Some(rest) => format!("{marker}{}", rest.trim_end()),
+                None => format!("{marker}(no output)"),
+            };
+            if failed { err(text) } else { out(text) }
+        })
+        .collect()
+}
+
+fn str_at<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or("")
+}
