@@ -10,12 +10,14 @@ pub const OUTPUT_LINES: usize = 8;
 /// … and at most this many characters.
 pub const OUTPUT_CHARS: usize = 800;
 
-/// `text` on one line (line breaks shown as ` ↵ `), cut to `max` chars.
+/// `text` on one line (line breaks shown as ` ↵ `, blank lines dropped),
+/// cut to `max` chars.
 pub fn one_line(text: &str, max: usize) -> String {
     let joined = text
         .trim()
         .lines()
         .map(str::trim_end)
+        .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join(" ↵ ");
     cut(&joined, max)
@@ -103,7 +105,7 @@ mod tests {
     fn cuts_on_char_boundaries() {
         assert_eq!(cut("héllo", 2), "hé…");
         assert_eq!(cut("hi", 2), "hi");
-        assert_eq!(one_line("a\nb\n", 50), "a ↵ b");
+        assert_eq!(one_line("a\n\nb\n", 50), "a ↵ b");
     }
 
     #[test]
