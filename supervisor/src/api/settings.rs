@@ -1,0 +1,49 @@
+//! `GET /api/health`, `GET /api/executors`, `GET|PATCH /api/preferences`.
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
+use serde_json::json;
+
+use super::body::{json_response, require_json};
+use super::error::{ApiError, ApiResult};
+use crate::app::App;
+
+pub fn health(app: &App) -> ApiResult {
+    let scheduler = if app.config.scheduler_enabled {
+        "running"
+    } else {
+        "disabled"
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "scheduler": scheduler}),
+    ))
+}
+
+pub async fn executors(app: &Arc<App>) -> ApiResult {
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "executors": app.registry.list().await }),
+    ))
+}
+
+pub fn preferences(app: &App) -> ApiResult {
+    Ok(json_response(StatusCode::OK, &app.prefs().to_json()))
+}
+
+pub async fn update_preferences(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
+    let body = require_json(req).await?;
+    let merged = app.prefs().merged(&body)?;
+    let path = app.config.preferences_path();
+    let to_save = merged.clone();
+    tokio::task::spawn_blocking(move || to_save.save(&path))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+    app.set_prefs(merged.clone());
+    // More capacity may let queued runs start.
+    crate::runner::dispatch::dispatch(app);
+    Ok(json_response(StatusCode::OK, &merged.to_json()))
+}

@@ -1,0 +1,178 @@
+//! SQL for jobs.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::model::{Job, JobFields, LastRun, Overlap, UsageTotals};
+use crate::time::{Millis, to_rfc3339};
+
+const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at";
+
+fn json_col<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn from_row(row: &Row) -> rusqlite::Result<Job> {
+    let ai: Option<String> = row.get(9)?;
+    Ok(Job {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        job_type: row.get(2)?,
+        body: row.get(3)?,
+        schedule: json_col(row, 4)?,
+        enabled: row.get(5)?,
+        cwd: row.get(6)?,
+        env: json_col(row, 7)?,
+        timeout_ms: row.get(8)?,
+        ai: ai.and_then(|text| serde_json::from_str(&text).ok()),
+        overlap: Overlap::parse(&row.get::<_, String>(10)?).unwrap_or(Overlap::Queue),
+        catch_up: row.get(11)?,
+        created_at: row.get(12)?,
+        updated_at: row.get(13)?,
+        anchor_at: row.get(14)?,
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("job fields serialize")
+}
+
+pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::Result<Job> {
+    conn.execute(
+        "INSERT INTO jobs (title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up,
+                           created_at, updated_at, anchor_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12)",
+        params![
+            fields.title,
+            fields.job_type,
+            fields.body,
+            to_json(&fields.schedule),
+            fields.enabled,
+            fields.cwd,
+            to_json(&fields.env),
+            fields.timeout_ms,
+            fields.ai.as_ref().map(to_json),
+            fields.overlap.as_str(),
+            fields.catch_up,
+            now,
+        ],
+    )?;
+    get(conn, conn.last_insert_rowid()).map(|job| job.expect("just inserted"))
+}
+
+/// Replaces the writable fields; `anchor_at` moves to `now` when
+/// `reanchor` (schedule changed or job re-enabled).
+pub fn update(
+    conn: &Connection,
+    id: i64,
+    fields: &JobFields,
+    now: Millis,
+    reanchor: bool,
+) -> rusqlite::Result<Option<Job>> {
+    conn.execute(
+        "UPDATE jobs SET title = ?2, type = ?3, body = ?4, schedule = ?5, enabled = ?6, cwd = ?7, env = ?8,
+                         timeout_ms = ?9, ai = ?10, overlap = ?11, catch_up = ?12, updated_at = ?13,
+                         anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END
+         WHERE id = ?1",
+        params![
+            id,
+            fields.title,
+            fields.job_type,
+            fields.body,
+            to_json(&fields.schedule),
+            fields.enabled,
+            fields.cwd,
+            to_json(&fields.env),
+            fields.timeout_ms,
+            fields.ai.as_ref().map(to_json),
+            fields.overlap.as_str(),
+            fields.catch_up,
+            now,
+            reanchor,
+        ],
+    )?;
+    get(conn, id)
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Job>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+}
+
+pub fn list(
+    conn: &Connection,
+    enabled: Option<bool>,
+    job_type: Option<&str>,
+) -> rusqlite::Result<Vec<Job>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE (?1 IS NULL OR enabled = ?1) AND (?2 IS NULL OR type = ?2) ORDER BY id"
+    ))?;
+    stmt.query_map(params![enabled, job_type], from_row)?
+        .collect()
+}
+
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COUNT(*) FROM jobs", [], |row| row.get(0))
+}
+
+/// Deletes the job; its runs go with it (foreign key cascade).
+pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM jobs WHERE id = ?1", [id])? > 0)
+}
+
+/// Marks occurrences up to `anchor` as handled; `disable` for fired once-jobs.
+pub fn record_fire(
+    conn: &Connection,
+    id: i64,
+    anchor: Millis,
+    disable: bool,
+    now: Millis,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE jobs SET anchor_at = MAX(anchor_at, ?2),
+                         enabled = CASE WHEN ?3 THEN 0 ELSE enabled END,
+                         updated_at = CASE WHEN ?3 THEN ?4 ELSE updated_at END
+         WHERE id = ?1",
+        params![id, anchor, disable, now],
+    )?;
+    Ok(())
+}
+
+/// The newest finished run of a job.
+pub fn last_run(conn: &Connection, job_id: i64) -> rusqlite::Result<Option<LastRun>> {
+    conn.prepare_cached(
+        "SELECT id, status, finished_at FROM runs
+         WHERE job_id = ?1 AND status NOT IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row([job_id], |row| {
+        Ok(LastRun {
+            id: row.get(0)?,
+            status: row.get(1)?,
+            finished_at: row.get::<_, Option<i64>>(2)?.map(to_rfc3339),
+        })
+    })
+    .optional()
+}
+
+/// Token and cost totals over the job's kept runs that reported usage.
+pub fn usage_totals(conn: &Connection, job_id: i64) -> rusqlite::Result<Option<UsageTotals>> {
+    conn.prepare_cached(
+        "SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), SUM(cost_usd)
+         FROM runs WHERE job_id = ?1 AND usage IS NOT NULL",
+    )?
+    .query_row([job_id], |row| {
+        let runs: i64 = row.get(0)?;
+        Ok((runs > 0).then(|| UsageTotals {
+            runs,
+            input_tokens: row.get(1).unwrap_or(0),
+            output_tokens: row.get(2).unwrap_or(0),
+            cost_usd: row.get(3).unwrap_or(None),
+        }))
+    })
+}

@@ -1,0 +1,245 @@
+//! SQL for runs: insert, status changes, keyset-paginated history (one
+//! index range per status, merged, so every filter stays fast at a million
+//! rows), retention, and what crash recovery needs.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::model::{Run, RunStatus, Trigger, Usage};
+use crate::time::Millis;
+
+const COLUMNS: &str =
+    "r.id, r.job_id, j.title, r.status, r.trigger, r.executor, r.scheduled_for, r.queued_at,
+    r.started_at, r.finished_at, r.exit_code, r.error, r.log_bytes, r.usage";
+
+fn from_row(row: &Row) -> rusqlite::Result<Run> {
+    let usage: Option<String> = row.get(13)?;
+    Ok(Run {
+        id: row.get(0)?,
+        job_id: row.get(1)?,
+        job_title: row.get(2)?,
+        status: RunStatus::parse(&row.get::<_, String>(3)?).unwrap_or(RunStatus::Failure),
+        trigger: Trigger::parse(&row.get::<_, String>(4)?).unwrap_or(Trigger::Manual),
+        executor: row.get(5)?,
+        scheduled_for: row.get(6)?,
+        queued_at: row.get(7)?,
+        started_at: row.get(8)?,
+        finished_at: row.get(9)?,
+        exit_code: row.get(10)?,
+        error: row.get(11)?,
+        log_bytes: row.get(12)?,
+        usage: usage.and_then(|text| serde_json::from_str(&text).ok()),
+    })
+}
+
+/// A run to insert.
+pub struct NewRun<'a> {
+    pub job_id: i64,
+    pub status: RunStatus,
+    pub trigger: Trigger,
+    pub scheduled_for: Option<Millis>,
+    pub now: Millis,
+    pub env: Option<&'a BTreeMap<String, String>>,
+    pub error: Option<&'a str>,
+}
+
+pub fn insert(conn: &Connection, run: &NewRun) -> rusqlite::Result<i64> {
+    let finished = run.status.is_finished().then_some(run.now);
+    conn.prepare_cached(
+        "INSERT INTO runs (job_id, status, trigger, scheduled_for, queued_at, finished_at, env, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        run.job_id,
+        run.status.as_str(),
+        run.trigger.as_str(),
+        run.scheduled_for,
+        run.now,
+        finished,
+        run.env.map(|env| serde_json::to_string(env).expect("env serializes")),
+        run.error,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Run>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?1"
+    ))?
+    .query_row([id], from_row)
+    .optional()
+}
+
+/// The per-run env overrides given to "run now".
+pub fn env_overrides(conn: &Connection, id: i64) -> rusqlite::Result<BTreeMap<String, String>> {
+    let text: Option<String> = conn
+        .query_row("SELECT env FROM runs WHERE id = ?1", [id], |row| row.get(0))
+        .optional()?
+        .flatten();
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+pub struct HistoryFilter {
+    pub job_id: Option<i64>,
+    /// Empty = every status.
+    pub statuses: Vec<RunStatus>,
+    /// Keyset cursor: only runs with a smaller id.
+    pub before: Option<i64>,
+    pub limit: usize,
+}
+
+/// Newest first; also returns the cursor for the next page.
+pub fn history(
+    conn: &Connection,
+    filter: &HistoryFilter,
+) -> rusqlite::Result<(Vec<Run>, Option<i64>)> {
+    let before = filter.before.unwrap_or(i64::MAX);
+    let fetch = filter.limit as i64 + 1;
+    let mut runs: Vec<Run> = Vec::new();
+    if filter.statuses.is_empty() {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id
+             WHERE r.id < ?1 AND (?2 IS NULL OR r.job_id = ?2) ORDER BY r.id DESC LIMIT ?3"
+        ))?;
+        runs = stmt
+            .query_map(params![before, filter.job_id, fetch], from_row)?
+            .collect::<Result<_, _>>()?;
+    } else {
+        // One index range scan per status, then merge: fast for rare and
+        // common statuses alike.
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id
+             WHERE r.status = ?1 AND r.id < ?2 AND (?3 IS NULL OR r.job_id = ?3) ORDER BY r.id DESC LIMIT ?4"
+        ))?;
+        for status in &filter.statuses {
+            let part = stmt.query_map(
+                params![status.as_str(), before, filter.job_id, fetch],
+                from_row,
+            )?;
+            for run in part {
+                runs.push(run?);
+            }
+        }
+        runs.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        runs.dedup_by_key(|r| r.id);
+    }
+    let next = if runs.len() > filter.limit {
+        runs.truncate(filter.limit);
+        runs.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((runs, next))
+}
+
+/// Process identity recorded when a run starts, for crash recovery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessRecord {
+    pub pid: i64,
+    pub start_ticks: Option<i64>,
+    pub boot_id: Option<String>,
+}
+
+pub fn mark_running(
+    conn: &Connection,
+    id: i64,
+    started_at: Millis,
+    executor: &str,
+    process: &ProcessRecord,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE runs SET status = 'running', started_at = ?2, executor = ?3, pid = ?4, pid_start = ?5, boot_id = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![id, started_at, executor, process.pid, process.start_ticks, process.boot_id])?;
+    Ok(())
+}
+
+/// The final state of a run.
+pub struct Outcome<'a> {
+    pub status: RunStatus,
+    pub executor: Option<&'a str>,
+    pub finished_at: Millis,
+    pub exit_code: Option<i32>,
+    pub error: Option<&'a str>,
+    pub log_bytes: i64,
+    pub usage: Option<&'a Usage>,
+}
+
+pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE runs SET status = ?2, finished_at = ?3, exit_code = ?4, error = ?5, log_bytes = ?6,
+                         input_tokens = ?7, output_tokens = ?8, cost_usd = ?9, usage = ?10,
+                         executor = COALESCE(?11, executor), pid = NULL
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        outcome.status.as_str(),
+        outcome.finished_at,
+        outcome.exit_code,
+        outcome.error,
+        outcome.log_bytes,
+        outcome.usage.map(|u| u.input_tokens),
+        outcome.usage.map(|u| u.output_tokens),
+        outcome.usage.and_then(|u| u.cost_usd),
+        outcome
+            .usage
+            .map(|u| serde_json::to_string(u).expect("usage serializes")),
+        outcome.executor,
+    ])?;
+    Ok(())
+}
+
+/// Deletes all but the newest `keep` runs of a job (never queued or
+/// running ones); returns the deleted run ids so their logs can go too.
+pub fn apply_retention(conn: &Connection, job_id: i64, keep: i64) -> rusqlite::Result<Vec<i64>> {
+    let cutoff: Option<i64> = conn
+        .prepare_cached("SELECT id FROM runs WHERE job_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2")?
+        .query_row(params![job_id, keep - 1], |row| row.get(0))
+        .optional()?;
+    let Some(cutoff) = cutoff else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM runs WHERE job_id = ?1 AND id < ?2 AND status NOT IN ('queued', 'running') RETURNING id",
+    )?;
+    stmt.query_map(params![job_id, cutoff], |row| row.get(0))?
+        .collect()
+}
+
+/// Queued runs, oldest first (re-queued at start-up).
+pub fn queued(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64, Trigger)>> {
+    let mut stmt =
+        conn.prepare("SELECT id, job_id, trigger FROM runs WHERE status = 'queued' ORDER BY id")?;
+    stmt.query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            Trigger::parse(&row.get::<_, String>(2)?).unwrap_or(Trigger::Manual),
+        ))
+    })?
+    .collect()
+}
+
+/// Runs a previous supervisor left `running`, with their process records.
+pub fn left_running(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64, Option<ProcessRecord>)>> {
+    let mut stmt = conn
+        .prepare("SELECT id, job_id, pid, pid_start, boot_id FROM runs WHERE status = 'running'")?;
+    stmt.query_map([], |row| {
+        let pid: Option<i64> = row.get(2)?;
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            pid.map(|pid| ProcessRecord {
+                pid,
+                start_ticks: row.get(3).ok().flatten(),
+                boot_id: row.get(4).ok().flatten(),
+            }),
+        ))
+    })?
+    .collect()
+}

@@ -1,0 +1,393 @@
+//! Turning a JSON body into the writable fields of a job (create or PATCH
+//! merge), with every check of api.md: 400 for wrong JSON types, 422 for
+//! invalid values, each naming its field.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::job::{AiOverrides, Job, Overlap, Schedule};
+use crate::preferences::{
+    AI_MODES, CLAUDE_EFFORTS, CODEX_EFFORTS, PERMISSION_MODES, Preferences, SANDBOXES,
+};
+use crate::scheduler::cron::CronSchedule;
+use crate::time::{Millis, parse_rfc3339, to_rfc3339};
+use crate::validation::{Fields, Invalid, in_range, one_of};
+
+const WRITABLE: &[&str] = &[
+    "title",
+    "type",
+    "body",
+    "schedule",
+    "enabled",
+    "cwd",
+    "env",
+    "timeoutMs",
+    "ai",
+    "overlap",
+    "catchUp",
+];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "createdAt",
+    "updatedAt",
+    "nextRunAt",
+    "lastRun",
+    "usageTotals",
+];
+const MAX_TITLE_CHARS: usize = 200;
+
+/// What validation needs from the outside world.
+pub struct ValidationContext<'a> {
+    pub now: Millis,
+    pub prefs: &'a Preferences,
+    /// Is a runner binary of this name installed right now?
+    pub executor_exists: &'a dyn Fn(&str) -> bool,
+}
+
+/// The writable fields of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobFields {
+    pub title: String,
+    pub job_type: String,
+    pub body: String,
+    pub schedule: Schedule,
+    pub enabled: bool,
+    pub cwd: Option<String>,
+    pub env: BTreeMap<String, String>,
+    pub timeout_ms: Option<i64>,
+    pub ai: Option<AiOverrides>,
+    pub overlap: Overlap,
+    pub catch_up: bool,
+}
+
+impl JobFields {
+    pub fn from_job(job: &Job) -> JobFields {
+        JobFields {
+            title: job.title.clone(),
+            job_type: job.job_type.clone(),
+            body: job.body.clone(),
+            schedule: job.schedule.clone(),
+            enabled: job.enabled,
+            cwd: job.cwd.clone(),
+            env: job.env.clone(),
+            timeout_ms: job.timeout_ms,
+            ai: job.ai.clone(),
+            overlap: job.overlap,
+            catch_up: job.catch_up,
+        }
+    }
+
+    /// A new job from a POST body.
+    pub fn parse_create(body: &Value, ctx: &ValidationContext) -> Result<JobFields, Invalid> {
+        let fields = Fields::of(body, "")?;
+        fields.reject_unknown(WRITABLE, READ_ONLY)?;
+        let job = JobFields {
+            title: parse_title(fields.req_str("title")?)?,
+            job_type: parse_type(fields.req_str("type")?)?,
+            body: parse_body(fields.req_str("body")?)?,
+            schedule: {
+                let schedule = fields
+                    .opt_object("schedule")?
+                    .ok_or_else(|| Invalid::value("schedule", "is required"))?;
+                parse_schedule(&schedule, ctx.now)?
+            },
+            enabled: fields.opt_bool("enabled")?.unwrap_or(true),
+            cwd: parse_cwd(&fields)?,
+            env: parse_env(&fields)?,
+            timeout_ms: parse_timeout(&fields)?,
+            ai: parse_ai(&fields, ctx.prefs)?,
+            overlap: parse_overlap(&fields)?.unwrap_or(Overlap::Queue),
+            catch_up: fields.opt_bool("catchUp")?.unwrap_or(false),
+        };
+        job.check_executor(ctx)?;
+        Ok(job)
+    }
+
+    /// `existing` with the fields present in a PATCH body replaced.
+    pub fn parse_patch(
+        existing: &Job,
+        body: &Value,
+        ctx: &ValidationContext,
+    ) -> Result<JobFields, Invalid> {
+        let fields = Fields::of(body, "")?;
+        fields.reject_unknown(WRITABLE, READ_ONLY)?;
+        let mut job = JobFields::from_job(existing);
+        let null_is_invalid = |key: &str| -> Result<(), Invalid> {
+            match fields.raw(key) {
+                Some(Value::Null) => Err(Invalid::value(key, "cannot be null")),
+                _ => Ok(()),
+            }
+        };
+        for key in [
+            "title", "type", "body", "schedule", "enabled", "overlap", "catchUp",
+        ] {
+            null_is_invalid(key)?;
+        }
+        if let Some(title) = fields.opt_str("title")? {
+            job.title = parse_title(title)?;
+        }
+        let mut executor_changed = false;
+        if let Some(job_type) = fields.opt_str("type")? {
+            executor_changed |= job_type != job.job_type;
+            job.job_type = parse_type(job_type)?;
+        }
+        if let Some(body) = fields.opt_str("body")? {
+            job.body = parse_body(body)?;
+        }
+        if let Some(schedule) = fields.opt_object("schedule")? {
+            job.schedule = parse_schedule(&schedule, ctx.now)?;
+        }
+        if let Some(enabled) = fields.opt_bool("enabled")? {
+            if enabled && !existing.enabled {
+                if let Schedule::Once { at } = &job.schedule {
+                    if parse_rfc3339(at).is_some_and(|at| at <= ctx.now) && !fields.has("schedule")
+                    {
+                        return Err(Invalid::value(
+                            "schedule.at",
+                            format!(
+                                "{at} has passed; set a new time in schedule.at to enable this job again"
+                            ),
+                        ));
+                    }
+                }
+            }
+            job.enabled = enabled;
+        }
+        if fields.has("cwd") {
+            job.cwd = parse_cwd(&fields)?;
+        }
+        if fields.has("env") {
+            job.env = parse_env(&fields)?;
+        }
+        if fields.has("timeoutMs") {
+            job.timeout_ms = parse_timeout(&fields)?;
+        }
+        if fields.has("ai") {
+            let ai = parse_ai(&fields, ctx.prefs)?;
+            executor_changed |= ai.as_ref().and_then(|a| a.mode.clone())
+                != job.ai.as_ref().and_then(|a| a.mode.clone());
+            job.ai = ai;
+        }
+        if let Some(overlap) = parse_overlap(&fields)? {
+            job.overlap = overlap;
+        }
+        if let Some(catch_up) = fields.opt_bool("catchUp")? {
+            job.catch_up = catch_up;
+        }
+        if executor_changed {
+            job.check_executor(ctx)?;
+        }
+        Ok(job)
+    }
+
+    fn check_executor(&self, ctx: &ValidationContext) -> Result<(), Invalid> {
+        let binary =
+            crate::runner::registry::runner_binary_for(&self.job_type, self.ai.as_ref(), ctx.prefs);
+        if (ctx.executor_exists)(&binary) {
+            Ok(())
+        } else {
+            Err(Invalid::value(
+                "type",
+                format!(
+                    "no executor for type {:?}: {binary} was not found in the executors directory, next to backbeat, or on PATH",
+                    self.job_type
+                ),
+            ))
+        }
+    }
+}
+
+fn parse_title(title: &str) -> Result<String, Invalid> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(Invalid::value("title", "must not be empty"));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(Invalid::value(
+            "title",
+            format!("must be at most {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    Ok(title.to_string())
+}
+
+/// `script`, `ai`, or a custom executor name `[a-z][a-z0-9-]{0,31}`.
+pub fn parse_type(job_type: &str) -> Result<String, Invalid> {
+    let valid = job_type.len() <= 32
+        && job_type.starts_with(|c: char| c.is_ascii_lowercase())
+        && job_type
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(job_type.to_string())
+    } else {
+        Err(Invalid::value(
+            "type",
+            format!(
+                "{job_type:?} is not a job type: use \"script\", \"ai\", or a custom executor name matching [a-z][a-z0-9-]{{0,31}}"
+            ),
+        ))
+    }
+}
+
+fn parse_body(body: &str) -> Result<String, Invalid> {
+    if body.trim().is_empty() {
+        return Err(Invalid::value("body", "must not be empty"));
+    }
+    Ok(body.to_string())
+}
+
+pub fn parse_schedule(schedule: &Fields, now: Millis) -> Result<Schedule, Invalid> {
+    let kind = schedule.req_str("kind")?;
+    match kind {
+        "cron" => {
+            schedule.reject_unknown(&["kind", "expr", "timezone"], &[])?;
+            let expr = schedule.req_str("expr")?;
+            let timezone = schedule
+                .opt_str("timezone")?
+                .filter(|tz| !tz.trim().is_empty());
+            CronSchedule::parse(expr, timezone)?;
+            Ok(Schedule::Cron {
+                expr: expr.trim().to_string(),
+                timezone: timezone.map(|tz| tz.trim().to_string()),
+            })
+        }
+        "once" => {
+            schedule.reject_unknown(&["kind", "at"], &[])?;
+            let at = schedule.req_str("at")?;
+            let at_ms = parse_rfc3339(at).ok_or_else(|| {
+                Invalid::value(
+                    "schedule.at",
+                    format!("{at:?} is not an RFC 3339 timestamp like 2026-11-24T09:00:00Z"),
+                )
+            })?;
+            if at_ms <= now {
+                return Err(Invalid::value(
+                    "schedule.at",
+                    format!("{at} is in the past; pick a future time"),
+                ));
+            }
+            Ok(Schedule::Once {
+                at: to_rfc3339(at_ms),
+            })
+        }
+        "manual" => {
+            schedule.reject_unknown(&["kind"], &[])?;
+            Ok(Schedule::Manual)
+        }
+        other => Err(Invalid::value(
+            "schedule.kind",
+            format!("must be \"cron\", \"once\" or \"manual\", got {other:?}"),
+        )),
+    }
+}
+
+fn parse_cwd(fields: &Fields) -> Result<Option<String>, Invalid> {
+    match fields.opt_str("cwd")? {
+        None => Ok(None),
+        Some(cwd) if cwd.trim().is_empty() => Ok(None),
+        Some(cwd) if !cwd.starts_with('/') => Err(Invalid::value(
+            "cwd",
+            format!("must be an absolute path (or null for your home directory), got {cwd:?}"),
+        )),
+        Some(cwd) => Ok(Some(cwd.to_string())),
+    }
+}
+
+fn parse_env(fields: &Fields) -> Result<BTreeMap<String, String>, Invalid> {
+    let Some(env) = fields.opt_object("env")? else {
+        return Ok(BTreeMap::new());
+    };
+    parse_env_map(&env)
+}
+
+/// An env object: names `[A-Za-z_][A-Za-z0-9_]*`, string values.
+pub fn parse_env_map(env: &Fields) -> Result<BTreeMap<String, String>, Invalid> {
+    let mut out = BTreeMap::new();
+    for name in env.keys() {
+        let value = env
+            .opt_str(name)?
+            .ok_or_else(|| Invalid::wrong_type(env.path(name), "a string"))?;
+        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(Invalid::value(
+                env.path(name),
+                "is not a valid variable name: use letters, digits and _, not starting with a digit",
+            ));
+        }
+        if value.contains('\0') {
+            return Err(Invalid::value(env.path(name), "must not contain NUL bytes"));
+        }
+        out.insert(name.clone(), value.to_string());
+    }
+    Ok(out)
+}
+
+fn parse_timeout(fields: &Fields) -> Result<Option<i64>, Invalid> {
+    let timeout = fields.opt_i64("timeoutMs")?;
+    if let Some(ms) = timeout {
+        in_range("timeoutMs", ms, 1000, 604_800_000)?;
+    }
+    Ok(timeout)
+}
+
+fn parse_overlap(fields: &Fields) -> Result<Option<Overlap>, Invalid> {
+    match fields.opt_str("overlap")? {
+        None => Ok(None),
+        Some(text) => Overlap::parse(text).map(Some).ok_or_else(|| {
+            Invalid::value(
+                "overlap",
+                format!("must be \"queue\", \"skip\" or \"parallel\", got {text:?}"),
+            )
+        }),
+    }
+}
+
+fn parse_ai(fields: &Fields, prefs: &Preferences) -> Result<Option<AiOverrides>, Invalid> {
+    let Some(ai) = fields.opt_object("ai")? else {
+        return Ok(None);
+    };
+    ai.reject_unknown(
+        &["mode", "model", "effort", "permissionMode", "sandbox"],
+        &[],
+    )?;
+    let get = |key: &str| -> Result<Option<String>, Invalid> {
+        Ok(ai
+            .opt_str(key)?
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string))
+    };
+    let overrides = AiOverrides {
+        mode: get("mode")?,
+        model: get("model")?,
+        effort: get("effort")?,
+        permission_mode: get("permissionMode")?,
+        sandbox: get("sandbox")?,
+    };
+    if let Some(mode) = &overrides.mode {
+        one_of("ai.mode", mode, AI_MODES)?;
+    }
+    let mode = overrides.mode.as_deref().unwrap_or(&prefs.ai_mode);
+    if let Some(effort) = &overrides.effort {
+        let efforts = if mode == "codex" {
+            CODEX_EFFORTS
+        } else {
+            CLAUDE_EFFORTS
+        };
+        one_of("ai.effort", effort, &efforts[1..])?;
+    }
+    if let Some(permission_mode) = &overrides.permission_mode {
+        one_of("ai.permissionMode", permission_mode, PERMISSION_MODES)?;
+    }
+    if let Some(sandbox) = &overrides.sandbox {
+        one_of("ai.sandbox", sandbox, SANDBOXES)?;
+    }
+    Ok(if overrides == AiOverrides::default() {
+        None
+    } else {
+        Some(overrides)
+    })
+}

@@ -1,0 +1,8 @@
+//! The domain objects (jobs, runs) as stored and as the API shows them.
+pub mod job;
+pub mod job_input;
+pub mod run;
+
+pub use job::{AiOverrides, Job, JobView, LastRun, Overlap, Schedule, UsageTotals};
+pub use job_input::{JobFields, ValidationContext};
+pub use run::{Run, RunStatus, Trigger, Usage};

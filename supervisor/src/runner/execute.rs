@@ -1,0 +1,452 @@
+//! One run, start to finish: the actor task that owns the executor process.
+//! It spawns the runner in its own process group, speaks protocol v1,
+//! copies output into the log, enforces the timeout and stop requests
+//! (cancel + SIGTERM to the group, SIGKILL after the grace), always reaps,
+//! kills whatever is left of the group, and records the outcome.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backbeat_protocol::{
+    CancelReason, Decoded, ExecutorMessage, PROTOCOL_VERSION, ResultStatus, RunInfo, RunResult,
+    Start, SupervisorMessage, Task, decode_executor_line, encode_line,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::lines::{Line, LineReader};
+use super::logfile::{LogWriter, log_path};
+use super::process::{record, signal_group};
+use super::queue::StopReason;
+use super::registry::runner_binary_for;
+use super::settings::{job_spec, settings_for};
+use crate::app::App;
+use crate::db::{jobs, runs};
+use crate::model::{Job, Run, RunStatus, Usage};
+use crate::service::publish::publish_run;
+use crate::time::{now_ms, to_rfc3339};
+
+/// After the executor exits, how long to keep reading its pipes.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+
+/// How a run ended, before it is written down.
+struct Ending {
+    status: RunStatus,
+    exit_code: Option<i32>,
+    error: Option<String>,
+    usage: Option<Usage>,
+    executor: Option<String>,
+}
+
+impl Ending {
+    fn failure(error: impl Into<String>, executor: Option<String>) -> Self {
+        Ending {
+            status: RunStatus::Failure,
+            exit_code: None,
+            error: Some(error.into()),
+            usage: None,
+            executor,
+        }
+    }
+}
+
+/// Executes queued run `run_id` and records its outcome.
+pub async fn execute(
+    app: Arc<App>,
+    run_id: i64,
+    job_id: i64,
+    control: mpsc::UnboundedReceiver<StopReason>,
+) {
+    let loaded = app
+        .db
+        .call(move |c| {
+            Ok((
+                jobs::get(c, job_id)?,
+                runs::get(c, run_id)?,
+                runs::env_overrides(c, run_id)?,
+            ))
+        })
+        .await;
+    let (job, run, env) = match loaded {
+        Ok((Some(job), Some(run), env)) if run.status == RunStatus::Queued => (job, run, env),
+        other => {
+            // Deleted or dropped meanwhile, or the store failed.
+            if let Err(e) = other {
+                eprintln!("backbeat: run {run_id}: could not load it: {e}");
+            }
+            app.queue.finished(run_id);
+            super::dispatch::dispatch(&app);
+            return;
+        }
+    };
+    let live = app.live_logs.register(run_id);
+    let path = log_path(&app.config.logs_dir(), job_id, run_id);
+    let prefs = app.prefs();
+    let ending = match LogWriter::create(&path, prefs.max_log_bytes as u64, live) {
+        Ok(mut log) => {
+            let ending = run_executor(&app, &job, &run, env, &mut log, control).await;
+            if let (Some(error), RunStatus::Failure | RunStatus::Timeout) =
+                (&ending.error, ending.status)
+            {
+                let _ = log.note(error);
+            }
+            ending
+        }
+        Err(e) => Ending::failure(
+            format!("could not open the log file {}: {e}", path.display()),
+            None,
+        ),
+    };
+    finish(&app, &job, run_id, ending, &path).await;
+    app.live_logs.remove(run_id);
+}
+
+async fn run_executor(
+    app: &Arc<App>,
+    job: &Job,
+    run: &Run,
+    env: std::collections::BTreeMap<String, String>,
+    log: &mut LogWriter,
+    mut control: mpsc::UnboundedReceiver<StopReason>,
+) -> Ending {
+    let prefs = app.prefs();
+    let binary = runner_binary_for(&job.job_type, job.ai.as_ref(), &prefs);
+    let Some(executable) = app.registry.find(&binary) else {
+        return Ending::failure(format!("executor not found: {binary}"), Some(binary));
+    };
+    let cwd = job.cwd.clone().map(PathBuf::from).unwrap_or_else(home_dir);
+    if !cwd.is_dir() {
+        return Ending::failure(
+            format!("working directory does not exist: {}", cwd.display()),
+            Some(binary),
+        );
+    }
+    let timeout_ms = job.timeout_ms.unwrap_or(prefs.default_timeout_ms).max(0) as u64;
+
+    let mut command = Command::new(&executable);
+    command
+        .current_dir(&cwd)
+        .process_group(0)
+        .envs(&job.env)
+        .envs(&env)
+        .env("BACKBEAT_RUN_ID", run.id.to_string())
+        .env("BACKBEAT_JOB_ID", job.id.to_string())
+        .env("BACKBEAT_TRIGGER", run.trigger.as_str())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return Ending::failure(
+                format!("could not start {}: {e}", executable.display()),
+                Some(binary),
+            );
+        }
+    };
+    let pid = child.id().map(i64::from).unwrap_or(0);
+    let mut stdin = child.stdin.take();
+    let start = SupervisorMessage::Start(Box::new(Start {
+        protocol: PROTOCOL_VERSION,
+        task: Task::Run,
+        run: Some(RunInfo {
+            id: run.id,
+            job_id: job.id,
+            trigger: run.trigger.as_str().into(),
+            scheduled_for: run.scheduled_for.map(to_rfc3339),
+        }),
+        job: job_spec(job, &cwd.to_string_lossy(), timeout_ms),
+        settings: settings_for(job, &prefs),
+    }));
+    if let Some(stdin) = stdin.as_mut() {
+        let _ = stdin.write_all(encode_line(&start).as_bytes()).await;
+    }
+
+    // Mark running (the process is already at work).
+    let started_at = now_ms();
+    let (run_id, process, executor_name) = (run.id, record(pid), binary.clone());
+    let marked = app
+        .db
+        .call(move |c| {
+            runs::mark_running(c, run_id, started_at, &executor_name, &process)?;
+            runs::get(c, run_id)
+        })
+        .await;
+    if let Ok(Some(run)) = marked {
+        publish_run(app, &run);
+    }
+
+    let grace = Duration::from_millis(prefs.stop_grace_ms.max(0) as u64);
+    let outcome = supervise(
+        &mut child,
+        stdin,
+        pid,
+        log,
+        &mut control,
+        Duration::from_millis(timeout_ms),
+        grace,
+    )
+    .await;
+    let Supervised {
+        stop,
+        result,
+        usage,
+        exit,
+    } = outcome;
+    let exit_code = exit.as_ref().and_then(|e| e.code());
+    let (status, error, code) = match (stop, &result) {
+        (Some(StopReason::Timeout), _) => (
+            RunStatus::Timeout,
+            Some(format!("timed out after {timeout_ms} ms")),
+            exit_code,
+        ),
+        (Some(StopReason::User), _) => (
+            RunStatus::Failure,
+            Some("stopped by user".to_string()),
+            exit_code,
+        ),
+        (Some(StopReason::Shutdown), _) => (
+            RunStatus::Failure,
+            Some("stopped: supervisor shutting down".to_string()),
+            exit_code,
+        ),
+        (
+            None,
+            Some(RunResult {
+                status: ResultStatus::Success,
+                exit_code: code,
+                ..
+            }),
+        ) => (RunStatus::Success, None, code.or(exit_code)),
+        (
+            None,
+            Some(RunResult {
+                status: ResultStatus::Failure,
+                exit_code: code,
+                error,
+            }),
+        ) => {
+            let code = code.or(exit_code);
+            let error = error
+                .clone()
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| match code {
+                    Some(code) => format!("exit code {code}"),
+                    None => "failed".to_string(),
+                });
+            (RunStatus::Failure, Some(error), code)
+        }
+        (None, None) => (
+            RunStatus::Failure,
+            Some(format!(
+                "executor exited without result ({})",
+                describe_exit(exit.as_ref())
+            )),
+            exit_code,
+        ),
+    };
+    Ending {
+        status,
+        exit_code: code,
+        error,
+        usage,
+        executor: Some(binary),
+    }
+}
+
+struct Supervised {
+    stop: Option<StopReason>,
+    result: Option<RunResult>,
+    usage: Option<Usage>,
+    exit: Option<std::process::ExitStatus>,
+}
+
+/// The actor loop: output, stop requests, timeout, kill deadline, exit.
+async fn supervise(
+    child: &mut Child,
+    mut stdin: Option<ChildStdin>,
+    pid: i64,
+    log: &mut LogWriter,
+    control: &mut mpsc::UnboundedReceiver<StopReason>,
+    timeout: Duration,
+    grace: Duration,
+) -> Supervised {
+    let mut stdout = LineReader::new(BufReader::with_capacity(
+        64 * 1024,
+        child.stdout.take().expect("piped"),
+    ));
+    let mut stderr = child.stderr.take().expect("piped");
+    let mut stderr_buf = vec![0u8; 16 * 1024];
+    let (mut out_open, mut err_open) = (true, true);
+    let timeout_at = Instant::now() + timeout;
+    let mut kill_at: Option<Instant> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut done = Supervised {
+        stop: None,
+        result: None,
+        usage: None,
+        exit: None,
+    };
+    let mut control_open = true;
+
+    while done.exit.is_none() || out_open || err_open {
+        tokio::select! {
+            line = stdout.next_line(), if out_open => match line {
+                Ok(Some(line)) => handle_line(line, log, &mut done),
+                Ok(None) | Err(_) => out_open = false,
+            },
+            read = stderr.read(&mut stderr_buf), if err_open => match read {
+                Ok(0) | Err(_) => err_open = false,
+                Ok(n) => { let _ = log.append(&stderr_buf[..n]); }
+            },
+            status = child.wait(), if done.exit.is_none() => {
+                done.exit = status.ok();
+                // Nothing of the run may outlive its executor.
+                signal_group(pid, libc::SIGKILL);
+                drain_until = Some(Instant::now() + DRAIN_AFTER_EXIT);
+                stdin = None;
+            },
+            reason = control.recv(), if control_open && done.stop.is_none() && done.exit.is_none() => match reason {
+                Some(reason) => {
+                    done.stop = Some(reason);
+                    kill_at = Some(begin_stop(&mut stdin, pid, reason, grace).await);
+                }
+                None => control_open = false,
+            },
+            _ = sleep_until(timeout_at), if done.stop.is_none() && done.exit.is_none() => {
+                done.stop = Some(StopReason::Timeout);
+                kill_at = Some(begin_stop(&mut stdin, pid, StopReason::Timeout, grace).await);
+            },
+            _ = sleep_until(kill_at.unwrap_or(timeout_at)), if kill_at.is_some() && done.exit.is_none() => {
+                signal_group(pid, libc::SIGKILL);
+                kill_at = None;
+            },
+            _ = sleep_until(drain_until.unwrap_or(timeout_at)), if drain_until.is_some() => break,
+        }
+    }
+    drop(stdin);
+    done
+}
+
+fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
+    let bytes = match line {
+        Line::Complete(bytes) => bytes,
+        Line::TooLong(prefix) => {
+            let _ = log.note(&format!(
+                "protocol error: line longer than {} bytes: {}",
+                backbeat_protocol::MAX_LINE_BYTES,
+                String::from_utf8_lossy(&prefix)
+            ));
+            return;
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    match decode_executor_line(&bytes) {
+        Ok(Decoded::Message(ExecutorMessage::Log { text, .. })) => {
+            let _ = log.append(text.as_bytes());
+        }
+        Ok(Decoded::Message(ExecutorMessage::Usage(u))) => {
+            done.usage = Some(Usage {
+                input_tokens: u.input_tokens as i64,
+                output_tokens: u.output_tokens as i64,
+                cost_usd: u.cost_usd,
+                model: u.model,
+                turns: u.turns.map(|t| t as i64),
+            });
+        }
+        Ok(Decoded::Message(ExecutorMessage::Result(result))) => done.result = Some(result),
+        Ok(Decoded::Message(ExecutorMessage::Draft { .. })) | Ok(Decoded::Unknown(_)) => {}
+        Err(e) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let head: String = text.chars().take(200).collect();
+            let _ = log.note(&format!("protocol error: {e}: {head}"));
+        }
+    }
+}
+
+/// cancel message + SIGTERM to the group; returns when to SIGKILL.
+async fn begin_stop(
+    stdin: &mut Option<ChildStdin>,
+    pid: i64,
+    reason: StopReason,
+    grace: Duration,
+) -> Instant {
+    let reason = match reason {
+        StopReason::User => CancelReason::User,
+        StopReason::Timeout => CancelReason::Timeout,
+        StopReason::Shutdown => CancelReason::Shutdown,
+    };
+    if let Some(stdin) = stdin.as_mut() {
+        let line = encode_line(&SupervisorMessage::Cancel { reason });
+        let _ = tokio::time::timeout(Duration::from_millis(100), stdin.write_all(line.as_bytes()))
+            .await;
+    }
+    signal_group(pid, libc::SIGTERM);
+    Instant::now() + grace
+}
+
+fn describe_exit(exit: Option<&std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match exit {
+        Some(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(signal)) => format!("signal {signal}"),
+            _ => "unknown status".into(),
+        },
+        None => "status unknown".into(),
+    }
+}
+
+fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// Records the outcome, applies retention, and tells the queue.
+async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &Path) {
+    let log_bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
+    let keep = app.prefs().log_retention_per_job;
+    let job_id = job.id;
+    let finished_at = now_ms();
+    let result = app
+        .db
+        .call(move |c| {
+            let tx = crate::db::write_tx(c)?;
+            runs::finish(
+                &tx,
+                run_id,
+                &runs::Outcome {
+                    status: ending.status,
+                    executor: ending.executor.as_deref(),
+                    finished_at,
+                    exit_code: ending.exit_code,
+                    error: ending.error.as_deref(),
+                    log_bytes,
+                    usage: ending.usage.as_ref(),
+                },
+            )?;
+            let deleted = runs::apply_retention(&tx, job_id, keep)?;
+            let run = runs::get(&tx, run_id)?;
+            tx.commit()?;
+            Ok((run, deleted))
+        })
+        .await;
+    app.queue.finished(run_id);
+    match result {
+        Ok((run, deleted)) => {
+            crate::service::runs::remove_logs(app, job_id, &deleted);
+            if let Some(run) = run {
+                publish_run(app, &run);
+            }
+        }
+        Err(e) => eprintln!("backbeat: run {run_id}: could not record its outcome: {e}"),
+    }
+    super::dispatch::dispatch(app);
+}

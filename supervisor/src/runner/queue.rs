@@ -1,0 +1,241 @@
+//! The run queue: which runs wait, which run, and which may start next,
+//! under the global `maxConcurrentRuns` and each job's overlap rule
+//! (a `serial` run waits until no other run of its job is running).
+//! Pure bookkeeping behind one mutex; no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    User,
+    Timeout,
+    Shutdown,
+}
+
+struct Queued {
+    job_id: i64,
+    serial: bool,
+}
+
+struct Running {
+    job_id: i64,
+    control: mpsc::UnboundedSender<StopReason>,
+}
+
+#[derive(Default)]
+struct State {
+    queued: BTreeMap<i64, Queued>,
+    running: HashMap<i64, Running>,
+    running_per_job: HashMap<i64, usize>,
+    accepting: bool,
+}
+
+/// A run allowed to start now, with the receiver of its stop requests.
+pub struct Startable {
+    pub run_id: i64,
+    pub job_id: i64,
+    pub control: mpsc::UnboundedReceiver<StopReason>,
+}
+
+pub struct RunQueue {
+    state: Mutex<State>,
+}
+
+impl Default for RunQueue {
+    fn default() -> Self {
+        RunQueue {
+            state: Mutex::new(State {
+                accepting: true,
+                ..State::default()
+            }),
+        }
+    }
+}
+
+impl RunQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn enqueue(&self, run_id: i64, job_id: i64, serial: bool) {
+        self.lock().queued.insert(run_id, Queued { job_id, serial });
+    }
+
+    /// A run of `job_id` that is running (preferred) or queued.
+    pub fn active_run_of(&self, job_id: i64) -> Option<(i64, bool)> {
+        let state = self.lock();
+        let running = state
+            .running
+            .iter()
+            .filter(|(_, r)| r.job_id == job_id)
+            .map(|(id, _)| *id)
+            .min();
+        running.map(|id| (id, true)).or_else(|| {
+            state
+                .queued
+                .iter()
+                .find(|(_, q)| q.job_id == job_id)
+                .map(|(id, _)| (*id, false))
+        })
+    }
+
+    /// Moves the runs that may start now (oldest first) to running.
+    pub fn take_startable(&self, capacity: usize) -> Vec<Startable> {
+        let mut state = self.lock();
+        if !state.accepting {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut free = capacity.saturating_sub(state.running.len());
+        let mut candidates = Vec::new();
+        for (&run_id, queued) in &state.queued {
+            if free == 0 {
+                break;
+            }
+            let busy = state
+                .running_per_job
+                .get(&queued.job_id)
+                .copied()
+                .unwrap_or(0)
+                > 0
+                || candidates.iter().any(|(_, job, _)| *job == queued.job_id);
+            if queued.serial && busy {
+                continue;
+            }
+            candidates.push((run_id, queued.job_id, queued.serial));
+            free -= 1;
+        }
+        for (run_id, job_id, _) in candidates {
+            state.queued.remove(&run_id);
+            let (tx, rx) = mpsc::unbounded_channel();
+            state.running.insert(
+                run_id,
+                Running {
+                    job_id,
+                    control: tx,
+                },
+            );
+            *state.running_per_job.entry(job_id).or_default() += 1;
+            out.push(Startable {
+                run_id,
+                job_id,
+                control: rx,
+            });
+        }
+        out
+    }
+
+    pub fn finished(&self, run_id: i64) {
+        let mut state = self.lock();
+        if let Some(running) = state.running.remove(&run_id) {
+            if let Some(count) = state.running_per_job.get_mut(&running.job_id) {
+                *count -= 1;
+                if *count == 0 {
+                    state.running_per_job.remove(&running.job_id);
+                }
+            }
+        }
+    }
+
+    /// Removes a queued run; false if it was not queued.
+    pub fn remove_queued(&self, run_id: i64) -> bool {
+        self.lock().queued.remove(&run_id).is_some()
+    }
+
+    /// Asks a running run to stop; false if it is not running.
+    pub fn stop_running(&self, run_id: i64, reason: StopReason) -> bool {
+        match self.lock().running.get(&run_id) {
+            Some(running) => running.control.send(reason).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Forgets the job's queued runs and stops its running ones; returns
+    /// the running run ids.
+    pub fn forget_job(&self, job_id: i64) -> Vec<i64> {
+        let mut state = self.lock();
+        state.queued.retain(|_, q| q.job_id != job_id);
+        let running: Vec<i64> = state
+            .running
+            .iter()
+            .filter(|(_, r)| r.job_id == job_id)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &running {
+            let _ = state.running[id].control.send(StopReason::User);
+        }
+        running
+    }
+
+    /// Stops accepting starts and asks every running run to stop.
+    pub fn shut_down(&self) {
+        let mut state = self.lock();
+        state.accepting = false;
+        for running in state.running.values() {
+            let _ = running.control.send(StopReason::Shutdown);
+        }
+    }
+
+    pub fn running_count(&self) -> usize {
+        self.lock().running.len()
+    }
+
+    pub fn queued_count(&self) -> usize {
+        self.lock().queued.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(started: &[Startable]) -> Vec<i64> {
+        started.iter().map(|s| s.run_id).collect()
+    }
+
+    #[test]
+    fn respects_global_capacity_in_queue_order() {
+        let q = RunQueue::default();
+        for run in 1..=5 {
+            q.enqueue(run, run * 10, false);
+        }
+        assert_eq!(ids(&q.take_startable(2)), [1, 2]);
+        assert!(q.take_startable(2).is_empty());
+        q.finished(1);
+        assert_eq!(ids(&q.take_startable(2)), [3]);
+    }
+
+    #[test]
+    fn serial_runs_wait_for_their_job_but_not_for_others() {
+        let q = RunQueue::default();
+        q.enqueue(1, 7, true);
+        q.enqueue(2, 7, true);
+        q.enqueue(3, 8, true);
+        assert_eq!(ids(&q.take_startable(4)), [1, 3]);
+        q.enqueue(4, 7, false); // manual: beside the running one
+        assert_eq!(ids(&q.take_startable(4)), [4]);
+        q.finished(1);
+        q.finished(4);
+        assert_eq!(ids(&q.take_startable(4)), [2]);
+    }
+
+    #[test]
+    fn stop_and_shutdown_reach_running_runs() {
+        let q = RunQueue::default();
+        q.enqueue(1, 1, false);
+        let mut started = q.take_startable(1);
+        assert!(q.stop_running(1, StopReason::User));
+        assert_eq!(started[0].control.try_recv().unwrap(), StopReason::User);
+        q.enqueue(2, 1, false);
+        q.shut_down();
+        assert_eq!(started[0].control.try_recv().unwrap(), StopReason::Shutdown);
+        assert!(
+            q.take_startable(4).is_empty(),
+            "nothing starts after shutdown"
+        );
+        assert!(q.remove_queued(2));
+    }
+}

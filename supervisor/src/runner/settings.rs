@@ -1,0 +1,68 @@
+//! What an executor is told in `start`: the job as it sees it and the
+//! resolved AI settings (job overrides, else preferences).
+
+use backbeat_protocol::{AiSettings, JobSpec};
+use serde_json::Value;
+
+use super::registry::resolved_ai_mode;
+use crate::model::{AiOverrides, Job};
+use crate::preferences::Preferences;
+
+pub fn ai_settings(ai: Option<&AiOverrides>, prefs: &Preferences) -> AiSettings {
+    let mode = resolved_ai_mode(ai, prefs).to_string();
+    let pick = |over: Option<&Option<String>>, default: &str| -> String {
+        over.and_then(|o| o.clone())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let codex = mode == "codex";
+    AiSettings {
+        binary: if codex {
+            prefs.codex_binary.clone()
+        } else {
+            prefs.claude_binary.clone()
+        },
+        model: pick(
+            ai.map(|a| &a.model),
+            if codex {
+                &prefs.codex_model
+            } else {
+                &prefs.claude_model
+            },
+        ),
+        effort: pick(
+            ai.map(|a| &a.effort),
+            if codex {
+                &prefs.codex_effort
+            } else {
+                &prefs.claude_effort
+            },
+        ),
+        permission_mode: pick(
+            ai.map(|a| &a.permission_mode),
+            &prefs.claude_permission_mode,
+        ),
+        sandbox: pick(ai.map(|a| &a.sandbox), &prefs.codex_sandbox),
+        mode,
+    }
+}
+
+/// `settings` for a job: AI settings for `ai` jobs, `{}` otherwise.
+pub fn settings_for(job: &Job, prefs: &Preferences) -> Value {
+    if job.job_type == "ai" {
+        serde_json::to_value(ai_settings(job.ai.as_ref(), prefs)).expect("settings serialize")
+    } else {
+        Value::Object(Default::default())
+    }
+}
+
+pub fn job_spec(job: &Job, cwd: &str, timeout_ms: u64) -> Value {
+    serde_json::to_value(JobSpec {
+        title: job.title.clone(),
+        job_type: job.job_type.clone(),
+        body: job.body.clone(),
+        cwd: cwd.to_string(),
+        timeout_ms,
+    })
+    .expect("job spec serializes")
+}

@@ -1,0 +1,338 @@
+//! The scheduler's in-memory plan: every enabled job's next fire time in an
+//! ordered set, so a tick costs O(due jobs), not O(jobs), and nothing is
+//! re-parsed. Pure: time comes in as an argument; no I/O.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+
+use super::cron::CronSchedule;
+use crate::model::{Job, Schedule};
+use crate::time::{Millis, parse_rfc3339};
+
+#[derive(Debug, Clone)]
+enum Spec {
+    Cron(CronSchedule),
+    Once(Millis),
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    spec: Spec,
+    next: Option<Millis>,
+}
+
+/// An occurrence that is due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fire {
+    pub job_id: i64,
+    pub scheduled_for: Millis,
+    /// A once-job: it disables itself.
+    pub once: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct SchedulerState {
+    entries: HashMap<i64, Entry>,
+    due: BTreeSet<(Millis, i64)>,
+}
+
+fn spec_of(job: &Job) -> Option<Spec> {
+    if !job.enabled {
+        return None;
+    }
+    match &job.schedule {
+        Schedule::Cron { expr, timezone } => CronSchedule::parse(expr, timezone.as_deref())
+            .ok()
+            .map(Spec::Cron),
+        Schedule::Once { at } => parse_rfc3339(at).map(Spec::Once),
+        Schedule::Manual => None,
+    }
+}
+
+impl SchedulerState {
+    /// (Re)plans a job from `now`: its next fire strictly after `now`
+    /// (a once-job keeps its time even if it has passed: it fires at the
+    /// next tick). Disabled and manual jobs are forgotten.
+    pub fn upsert(&mut self, job: &Job, now: Millis) {
+        self.remove(job.id);
+        let Some(spec) = spec_of(job) else { return };
+        let next = match &spec {
+            Spec::Cron(cron) => cron.next_after(now),
+            Spec::Once(at) => Some(*at),
+        };
+        if let Some(next) = next {
+            self.due.insert((next, job.id));
+        }
+        self.entries.insert(job.id, Entry { spec, next });
+    }
+
+    pub fn remove(&mut self, job_id: i64) {
+        if let Some(entry) = self.entries.remove(&job_id) {
+            if let Some(next) = entry.next {
+                self.due.remove(&(next, job_id));
+            }
+        }
+    }
+
+    pub fn next_run_at(&self, job_id: i64) -> Option<Millis> {
+        self.entries.get(&job_id).and_then(|e| e.next)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Takes every occurrence due at `now` and plans each job's next one.
+    /// A job that is late by several occurrences fires once.
+    pub fn take_due(&mut self, now: Millis) -> Vec<Fire> {
+        let mut fires = Vec::new();
+        while let Some(&(at, job_id)) = self.due.first() {
+            if at > now {
+                break;
+            }
+            self.due.pop_first();
+            let Some(entry) = self.entries.get_mut(&job_id) else {
+                continue;
+            };
+            match &entry.spec {
+                Spec::Cron(cron) => {
+                    entry.next = cron.next_after(now.max(at));
+                    if let Some(next) = entry.next {
+                        self.due.insert((next, job_id));
+                    }
+                    fires.push(Fire {
+                        job_id,
+                        scheduled_for: at,
+                        once: false,
+                    });
+                }
+                Spec::Once(_) => {
+                    self.entries.remove(&job_id);
+                    fires.push(Fire {
+                        job_id,
+                        scheduled_for: at,
+                        once: true,
+                    });
+                }
+            }
+        }
+        fires
+    }
+
+    /// The latest occurrence of `job` in (`job.anchor_at`, `now`], i.e.
+    /// one missed while the scheduler was not running; only for jobs that
+    /// want catch-up (cron with `catchUp`, and every once-job).
+    pub fn missed(job: &Job, now: Millis) -> Option<Millis> {
+        match spec_of(job)? {
+            Spec::Once(at) => (at <= now).then_some(at),
+            Spec::Cron(cron) if job.catch_up => {
+                let first = cron.next_after(job.anchor_at)?;
+                if first > now {
+                    return None;
+                }
+                // Walk to the latest one at or before now (bounded).
+                let mut latest = first;
+                for _ in 0..100_000 {
+                    match cron.next_after(latest) {
+                        Some(next) if next <= now => latest = next,
+                        _ => break,
+                    }
+                }
+                Some(latest)
+            }
+            Spec::Cron(_) => None,
+        }
+    }
+
+    /// Fire times of all planned jobs in (`from`, `to`), earliest first, at
+    /// most `limit`; `true` when more were left out.
+    pub fn occurrences(
+        &self,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> (Vec<(i64, Millis)>, bool) {
+        let mut heap: BinaryHeap<Reverse<(Millis, i64)>> = BinaryHeap::new();
+        let next_of = |job_id: i64, after: Millis| -> Option<Millis> {
+            match &self.entries.get(&job_id)?.spec {
+                Spec::Cron(cron) => cron.next_after(after),
+                Spec::Once(at) => (*at > after).then_some(*at),
+            }
+        };
+        for &job_id in self.entries.keys() {
+            if let Some(at) = next_of(job_id, from) {
+                if at < to {
+                    heap.push(Reverse((at, job_id)));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(Reverse((at, job_id))) = heap.pop() {
+            if out.len() == limit {
+                return (out, true);
+            }
+            out.push((job_id, at));
+            if let Some(next) = next_of(job_id, at) {
+                if next < to {
+                    heap.push(Reverse((next, job_id)));
+                }
+            }
+        }
+        (out, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Overlap;
+    use crate::time::{parse_rfc3339, to_rfc3339};
+
+    fn t(text: &str) -> Millis {
+        parse_rfc3339(text).unwrap()
+    }
+
+    fn job(id: i64, schedule: Schedule, anchor: &str) -> Job {
+        Job {
+            id,
+            title: format!("job {id}"),
+            job_type: "script".into(),
+            body: "true".into(),
+            schedule,
+            enabled: true,
+            cwd: None,
+            env: Default::default(),
+            timeout_ms: None,
+            ai: None,
+            overlap: Overlap::Queue,
+            catch_up: false,
+            created_at: t(anchor),
+            updated_at: t(anchor),
+            anchor_at: t(anchor),
+        }
+    }
+
+    fn cron(expr: &str) -> Schedule {
+        Schedule::Cron {
+            expr: expr.into(),
+            timezone: Some("UTC".into()),
+        }
+    }
+
+    #[test]
+    fn fires_due_jobs_once_and_plans_the_next() {
+        let mut state = SchedulerState::default();
+        state.upsert(
+            &job(1, cron("*/5 * * * *"), "2026-11-24T09:00:00Z"),
+            t("2026-11-24T09:01:00Z"),
+        );
+        state.upsert(
+            &job(2, cron("0 12 * * *"), "2026-11-24T09:00:00Z"),
+            t("2026-11-24T09:01:00Z"),
+        );
+        assert!(state.take_due(t("2026-11-24T09:04:59Z")).is_empty());
+        let fires = state.take_due(t("2026-11-24T09:05:00.002Z"));
+        assert_eq!(
+            fires,
+            [Fire {
+                job_id: 1,
+                scheduled_for: t("2026-11-24T09:05:00Z"),
+                once: false
+            }]
+        );
+        assert_eq!(
+            state.next_run_at(1).map(to_rfc3339).as_deref(),
+            Some("2026-11-24T09:10:00.000Z")
+        );
+        // Late by three occurrences (e.g. after suspend): one fire.
+        assert_eq!(state.take_due(t("2026-11-24T09:26:00Z")).len(), 1);
+        assert_eq!(
+            state.next_run_at(1).map(to_rfc3339).as_deref(),
+            Some("2026-11-24T09:30:00.000Z")
+        );
+    }
+
+    #[test]
+    fn once_jobs_fire_once_and_disabled_jobs_never() {
+        let mut state = SchedulerState::default();
+        let once = job(
+            3,
+            Schedule::Once {
+                at: "2026-11-24T09:00:30.000Z".into(),
+            },
+            "2026-11-24T09:00:00Z",
+        );
+        state.upsert(&once, t("2026-11-24T09:00:00Z"));
+        let mut disabled = job(4, cron("* * * * *"), "2026-11-24T09:00:00Z");
+        disabled.enabled = false;
+        state.upsert(&disabled, t("2026-11-24T09:00:00Z"));
+        let fires = state.take_due(t("2026-11-24T09:05:00Z"));
+        assert_eq!(
+            fires,
+            [Fire {
+                job_id: 3,
+                scheduled_for: t("2026-11-24T09:00:30Z"),
+                once: true
+            }]
+        );
+        assert!(state.take_due(t("2026-11-24T10:00:00Z")).is_empty());
+        assert_eq!(state.next_run_at(3), None);
+        assert_eq!(state.next_run_at(4), None);
+    }
+
+    #[test]
+    fn missed_occurrences_need_catch_up_and_report_the_latest() {
+        let mut j = job(5, cron("0 * * * *"), "2026-11-24T06:30:00Z");
+        let now = t("2026-11-24T09:10:00Z");
+        assert_eq!(
+            SchedulerState::missed(&j, now),
+            None,
+            "cron without catchUp"
+        );
+        j.catch_up = true;
+        assert_eq!(
+            SchedulerState::missed(&j, now),
+            Some(t("2026-11-24T09:00:00Z"))
+        );
+        j.anchor_at = t("2026-11-24T09:00:00Z");
+        assert_eq!(SchedulerState::missed(&j, now), None, "already fired");
+        let once = job(
+            6,
+            Schedule::Once {
+                at: "2026-11-24T08:00:00.000Z".into(),
+            },
+            "2026-11-24T07:00:00Z",
+        );
+        assert_eq!(
+            SchedulerState::missed(&once, now),
+            Some(t("2026-11-24T08:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn occurrences_merge_jobs_in_time_order_with_a_limit() {
+        let mut state = SchedulerState::default();
+        let now = t("2026-11-24T00:00:00Z");
+        state.upsert(&job(1, cron("0 */6 * * *"), "2026-11-24T00:00:00Z"), now);
+        state.upsert(&job(2, cron("30 1 * * *"), "2026-11-24T00:00:00Z"), now);
+        let (occ, truncated) = state.occurrences(now, t("2026-11-24T13:00:00Z"), 100);
+        let times: Vec<(i64, String)> =
+            occ.into_iter().map(|(j, at)| (j, to_rfc3339(at))).collect();
+        assert_eq!(
+            times,
+            [
+                (2, "2026-11-24T01:30:00.000Z".to_string()),
+                (1, "2026-11-24T06:00:00.000Z".to_string()),
+                (1, "2026-11-24T12:00:00.000Z".to_string()),
+            ]
+        );
+        assert!(!truncated);
+        let (occ, truncated) = state.occurrences(now, t("2026-12-24T00:00:00Z"), 2);
+        assert_eq!(occ.len(), 2);
+        assert!(truncated);
+    }
+}

@@ -1,0 +1,127 @@
+//! Job operations: create, change (PATCH merge), delete (stopping its runs
+//! and removing its logs), and the API view with next/last run and usage.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::publish::publish_job;
+use crate::app::App;
+use crate::db::{DbError, jobs};
+use crate::events::Event;
+use crate::model::{Job, JobFields, JobView, ValidationContext};
+use crate::time::now_ms;
+use crate::validation::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("job {0} not found")]
+    NotFound(i64),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn with_context<R>(app: &App, f: impl FnOnce(&ValidationContext) -> R) -> R {
+    let prefs = app.prefs();
+    let exists = |binary: &str| app.registry.find(binary).is_some();
+    f(&ValidationContext {
+        now: now_ms(),
+        prefs: &prefs,
+        executor_exists: &exists,
+    })
+}
+
+/// The API view of jobs (one store round trip for all of them).
+pub async fn views(app: &App, jobs: Vec<Job>) -> Result<Vec<JobView>, DbError> {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    let extras = app
+        .db
+        .call(move |c| {
+            ids.iter()
+                .map(|&id| Ok((jobs::last_run(c, id)?, jobs::usage_totals(c, id)?)))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?;
+    let plan = app.schedule();
+    Ok(jobs
+        .into_iter()
+        .zip(extras)
+        .map(|(job, (last, usage))| {
+            let next = plan.next_run_at(job.id);
+            JobView::new(job, next, last, usage)
+        })
+        .collect())
+}
+
+pub async fn view(app: &App, job: Job) -> Result<JobView, DbError> {
+    Ok(views(app, vec![job]).await?.remove(0))
+}
+
+pub async fn get(app: &App, id: i64) -> Result<JobView, JobError> {
+    let job = app
+        .db
+        .call(move |c| jobs::get(c, id))
+        .await?
+        .ok_or(JobError::NotFound(id))?;
+    Ok(view(app, job).await?)
+}
+
+pub async fn create(app: &Arc<App>, body: &Value) -> Result<JobView, JobError> {
+    let fields = with_context(app, |ctx| JobFields::parse_create(body, ctx))?;
+    let now = now_ms();
+    let job = app.db.call(move |c| jobs::insert(c, &fields, now)).await?;
+    app.schedule().upsert(&job, now);
+    let view = view(app, job).await?;
+    publish_job(app, &view);
+    Ok(view)
+}
+
+pub async fn update(app: &Arc<App>, id: i64, body: &Value) -> Result<JobView, JobError> {
+    let existing = app
+        .db
+        .call(move |c| jobs::get(c, id))
+        .await?
+        .ok_or(JobError::NotFound(id))?;
+    let fields = with_context(app, |ctx| JobFields::parse_patch(&existing, body, ctx))?;
+    let reanchor = fields.schedule != existing.schedule || (fields.enabled && !existing.enabled);
+    let now = now_ms();
+    let job = app
+        .db
+        .call(move |c| jobs::update(c, id, &fields, now, reanchor))
+        .await?
+        .ok_or(JobError::NotFound(id))?;
+    app.schedule().upsert(&job, now);
+    let view = view(app, job).await?;
+    publish_job(app, &view);
+    Ok(view)
+}
+
+/// Deletes a job: its queued runs are forgotten, running ones stopped (the
+/// process group is killed), then the rows and log files go.
+pub async fn delete(app: &Arc<App>, id: i64) -> Result<(), JobError> {
+    if app.db.call(move |c| jobs::get(c, id)).await?.is_none() {
+        return Err(JobError::NotFound(id));
+    }
+    app.schedule().remove(id);
+    let running = app.queue.forget_job(id);
+    // Give stopping runs a moment to end before their rows go.
+    for _ in 0..50 {
+        if running
+            .iter()
+            .all(|run| app.live_logs.watch(*run).is_none())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let deleted = app.db.call(move |c| jobs::delete(c, id)).await?;
+    if !deleted {
+        return Err(JobError::NotFound(id));
+    }
+    let dir = app.config.logs_dir().join(id.to_string());
+    let _ = tokio::fs::remove_dir_all(dir).await;
+    app.events.publish(Event::JobDeleted(id));
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! Turning changes into events on the feed.
+
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::events::Event;
+use crate::model::{JobView, Run};
+
+pub fn publish_run(app: &App, run: &Run) {
+    app.events.publish(Event::Run {
+        id: run.id,
+        job_id: run.job_id,
+        finished: run.status.is_finished(),
+        run: Arc::new(run.to_json()),
+    });
+}
+
+pub fn publish_job(app: &App, job: &JobView) {
+    app.events.publish(Event::Job(Arc::new(
+        serde_json::to_value(job).expect("jobs serialize"),
+    )));
+}

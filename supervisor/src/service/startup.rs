@@ -1,0 +1,74 @@
+//! Start-up recovery: close runs a crashed supervisor left `running` (and
+//! kill what is left of their process groups), plan every job, fire
+//! missed occurrences once (trigger `catchup`), and re-queue the runs
+//! that were waiting, so accepted work is never lost.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::db::{jobs, runs};
+use crate::model::{Overlap, Trigger};
+use crate::runner::dispatch::dispatch;
+use crate::runner::process::kill_leftover_group;
+use crate::scheduler::plan::{Fire, SchedulerState};
+use crate::time::now_ms;
+
+pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
+    let now = now_ms();
+    let left = app.db.call(|c| runs::left_running(c)).await?;
+    for (run_id, _job_id, process) in &left {
+        if let Some(process) = process {
+            if kill_leftover_group(process) {
+                eprintln!("backbeat: killed the leftover processes of interrupted run {run_id}");
+            }
+        }
+    }
+    let ids: Vec<i64> = left.iter().map(|(id, _, _)| *id).collect();
+    app.db
+        .call(move |c| {
+            let tx = crate::db::write_tx(c)?;
+            for id in &ids {
+                tx.execute(
+                    "UPDATE runs SET status = 'failure', finished_at = ?2, error = 'interrupted: supervisor restarted', pid = NULL
+                     WHERE id = ?1",
+                    rusqlite::params![id, now],
+                )?;
+            }
+            tx.commit()
+        })
+        .await?;
+
+    let all_jobs = app.db.call(|c| jobs::list(c, None, None)).await?;
+    let mut missed = Vec::new();
+    {
+        let mut plan = app.schedule();
+        for job in &all_jobs {
+            plan.upsert(job, now);
+            if app.config.scheduler_enabled {
+                if let Some(at) = SchedulerState::missed(job, now) {
+                    let once = matches!(job.schedule, crate::model::Schedule::Once { .. });
+                    if once {
+                        plan.remove(job.id);
+                    }
+                    missed.push(Fire {
+                        job_id: job.id,
+                        scheduled_for: at,
+                        once,
+                    });
+                }
+            }
+        }
+    }
+
+    let overlap: HashMap<i64, Overlap> = all_jobs.iter().map(|j| (j.id, j.overlap)).collect();
+    for (run_id, job_id, trigger) in app.db.call(|c| runs::queued(c)).await? {
+        let serial = trigger != Trigger::Manual && overlap.get(&job_id) != Some(&Overlap::Parallel);
+        app.queue.enqueue(run_id, job_id, serial);
+    }
+    if !missed.is_empty() {
+        crate::service::fire::fire_with(app, missed, Trigger::Catchup, now).await;
+    }
+    dispatch(app);
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Field-level input errors shared by jobs, preferences and the API: a wrong
+//! JSON type is a 400, a well-typed but invalid value a 422; both name the
+//! dotted path of the offending field.
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Invalid {
+    /// The field has the wrong JSON type (HTTP 400).
+    #[error("{field}: expected {expected}")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
+    /// The value is well-typed but not acceptable (HTTP 422).
+    #[error("{field}: {message}")]
+    Value { field: String, message: String },
+}
+
+impl Invalid {
+    pub fn value(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid::Value {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn wrong_type(field: impl Into<String>, expected: &'static str) -> Self {
+        Invalid::WrongType {
+            field: field.into(),
+            expected,
+        }
+    }
+
+    pub fn field(&self) -> &str {
+        match self {
+            Invalid::WrongType { field, .. } | Invalid::Value { field, .. } => field,
+        }
+    }
+}
+
+/// Typed access to the fields of a JSON object, producing [`Invalid`]
+/// errors with dotted paths (`prefix.key`).
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    prefix: String,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(map: &'a Map<String, Value>, prefix: &str) -> Self {
+        Fields {
+            map,
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// The object at `value`, or a 400 naming `path`.
+    pub fn of(value: &'a Value, path: &str) -> Result<Self, Invalid> {
+        match value {
+            Value::Object(map) => Ok(Fields::new(map, path)),
+            _ => Err(Invalid::wrong_type(
+                if path.is_empty() { "body" } else { path },
+                "a JSON object",
+            )),
+        }
+    }
+
+    pub fn path(&self, key: &str) -> String {
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.prefix)
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'a String> {
+        self.map.keys()
+    }
+
+    /// Rejects keys outside `allowed` (and `ignored`, which are accepted
+    /// silently) with a 422 naming the first unknown one.
+    pub fn reject_unknown(&self, allowed: &[&str], ignored: &[&str]) -> Result<(), Invalid> {
+        match self
+            .map
+            .keys()
+            .find(|k| !allowed.contains(&k.as_str()) && !ignored.contains(&k.as_str()))
+        {
+            Some(key) => Err(Invalid::value(
+                self.path(key),
+                format!("unknown field; expected one of: {}", allowed.join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn required<T>(&self, key: &str, value: Option<T>) -> Result<T, Invalid> {
+        value.ok_or_else(|| Invalid::value(self.path(key), "is required"))
+    }
+
+    /// `Some(string)`, `None` when absent or null, 400 for other types.
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, Invalid> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Invalid::wrong_type(self.path(key), "a string")),
+        }
+    }
+
+    pub fn req_str(&self, key: &str) -> Result<&'a str, Invalid> {
+        self.required(key, self.opt_str(key)?)
+    }
+
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, Invalid> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(Invalid::wrong_type(self.path(key), "true or false")),
+        }
+    }
+
+    /// An integer; a fractional number or another type is a 400.
+    pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, Invalid> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) => Ok(Some(i)),
+                None if n.as_u64().is_some() => Err(Invalid::value(self.path(key), "is too large")),
+                None => Err(Invalid::wrong_type(self.path(key), "an integer")),
+            },
+            Some(_) => Err(Invalid::wrong_type(self.path(key), "an integer")),
+        }
+    }
+
+    pub fn opt_object(&self, key: &str) -> Result<Option<Fields<'a>>, Invalid> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(Fields::new(map, &self.path(key)))),
+            Some(_) => Err(Invalid::wrong_type(self.path(key), "a JSON object")),
+        }
+    }
+}
+
+/// Checks `value` is one of `allowed`, else a 422 listing them.
+pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), Invalid> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        let shown: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+        Err(Invalid::value(
+            field,
+            format!("must be one of {}, got {value:?}", shown.join(", ")),
+        ))
+    }
+}
+
+/// Checks `value` lies in `min..=max`, else a 422 giving the range.
+pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<(), Invalid> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(Invalid::value(
+            field,
+            format!("must be between {min} and {max}, got {value}"),
+        ))
+    }
+}
