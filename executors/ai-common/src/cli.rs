@@ -116,6 +116,9 @@ pub fn spawn(
     out: &LineWriter,
     hide_stderr: fn(&str) -> bool,
 ) -> Result<Running, RunResult> {
+    if control::cancelled() {
+        return Err(RunResult::failure(None, "cancelled"));
+    }
     let mut command = Command::new(binary);
     command
         .args(args)

@@ -112,6 +112,15 @@ fn a_tool_using_run_reads_well_and_reports_usage() {
 }
 
 #[test]
+fn unknown_events_and_subtypes_are_skipped() {
+    // Recorded with --include-partial-messages: stream_event and system/status lines.
+    let partial = run_scenario("partial-messages");
+    let plain = run_scenario("success");
+    assert_eq!(partial.transcript.log(), plain.transcript.log());
+    assert_eq!(partial.transcript.result()["status"], "success");
+}
+
+#[test]
 fn is_error_fails_even_when_the_subtype_says_success() {
     let run = run_scenario("api-error");
     assert_eq!(run.transcript.result()["status"], "failure");

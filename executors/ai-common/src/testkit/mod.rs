@@ -2,7 +2,8 @@
 //! starting a runner binary the way the supervisor does (own process
 //! group, `start` on stdin, stdin kept open until the `result`), reading
 //! its protocol lines, the fake CLIs in `tests/ai-mock/fake/` and what they
-//! record, and temporary directories.
+//! record, temporary directories, and (`real_cli.rs`) the real CLIs and the
+//! loopback mock model servers for the conformance tests.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -14,6 +15,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+mod observe;
+mod real_cli;
+pub use observe::{Recorded, alive, eventually, gone_within, group_members};
+pub use real_cli::{
+    MockServer, REAL_CLI_DIR, REQUIRE_REAL_CLI, real_cli, running_as_root, say_skipped,
+};
 
 /// `tests/ai-mock/` in the checkout.
 pub fn ai_mock_dir() -> PathBuf {
@@ -275,79 +283,4 @@ impl Transcript {
     pub fn error(&self) -> String {
         self.result()["error"].as_str().unwrap_or("").to_owned()
     }
-}
-
-/// What a fake CLI recorded under the prefix `record`.
-pub struct Recorded {
-    pub argv: Vec<String>,
-    pub cwd: String,
-    pub stdin: String,
-    pub pid: i32,
-    pub pgid: i32,
-}
-
-impl Recorded {
-    pub fn read(record: &Path) -> Recorded {
-        let file = |ext: &str| {
-            std::fs::read_to_string(format!("{}.{ext}", record.display()))
-                .unwrap_or_else(|e| panic!("the fake CLI recorded no .{ext}: {e}"))
-        };
-        let argv = file("argv")
-            .split_terminator('\0')
-            .map(str::to_owned)
-            .collect();
-        let ids: Vec<i32> = file("pid")
-            .split_whitespace()
-            .map(|n| n.parse().expect("pid"))
-            .collect();
-        Recorded {
-            argv,
-            cwd: file("cwd").trim().into(),
-            stdin: file("stdin").trim().into(),
-            pid: ids[0],
-            pgid: ids[1],
-        }
-    }
-
-    /// The value following `flag` in argv.
-    pub fn flag(&self, flag: &str) -> Option<&str> {
-        self.argv
-            .iter()
-            .position(|a| a == flag)
-            .and_then(|i| self.argv.get(i + 1))
-            .map(String::as_str)
-    }
-
-    /// Everything after the `--` separator.
-    pub fn after_dashdash(&self) -> &[String] {
-        let at = self
-            .argv
-            .iter()
-            .position(|a| a == "--")
-            .expect("argv has --");
-        &self.argv[at + 1..]
-    }
-}
-
-/// Whether `pid` is a live (not zombie) process.
-pub fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !matches!(
-            stat.rsplit_once(") ").map(|(_, rest)| rest.as_bytes()[0]),
-            Some(b'Z' | b'X')
-        ),
-        Err(_) => false,
-    }
-}
-
-/// Waits up to `timeout` for `pid` to be gone.
-pub fn gone_within(pid: i32, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while alive(pid) {
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    true
 }

@@ -1,0 +1,117 @@
+//! For the conformance tests with the REAL `claude` and `codex` CLIs:
+//! finding them (`BACKBEAT_REAL_CLI_DIR`, see `scripts/setup-ai-clis`),
+//! skipping loudly when they are absent, and running the loopback mock
+//! model servers of `tests/ai-mock/`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use super::{TempDir, ai_mock_dir};
+
+/// The env var naming the directory holding the real `claude` and `codex`.
+pub const REAL_CLI_DIR: &str = "BACKBEAT_REAL_CLI_DIR";
+
+/// Set to `1` to make a missing real CLI fail the tests instead of skipping
+/// them (for CI, where the conformance tests must run).
+pub const REQUIRE_REAL_CLI: &str = "BACKBEAT_REQUIRE_REAL_CLI";
+
+/// The real CLI `name`, or `None` after printing why the test is skipped
+/// (a panic instead when [`REQUIRE_REAL_CLI`] is `1`).
+pub fn real_cli(name: &str) -> Option<PathBuf> {
+    let skip = |reason: String| {
+        if std::env::var(REQUIRE_REAL_CLI).is_ok_and(|v| v == "1") {
+            panic!("real CLI conformance required ({REQUIRE_REAL_CLI}=1) but {reason}");
+        }
+        say_skipped(&reason);
+        None
+    };
+    let Some(dir) = std::env::var_os(REAL_CLI_DIR).filter(|d| !d.is_empty()) else {
+        return skip(format!(
+            "{REAL_CLI_DIR} is not set (export {REAL_CLI_DIR}=\"$(scripts/setup-ai-clis)\")"
+        ));
+    };
+    let binary = PathBuf::from(dir).join(name);
+    if !binary.exists() {
+        return skip(format!(
+            "{} does not exist (run scripts/setup-ai-clis)",
+            binary.display()
+        ));
+    }
+    if Command::new("python3").arg("--version").output().is_err() {
+        return skip("python3 (for the mock model servers) is not installed".into());
+    }
+    Some(binary)
+}
+
+/// Prints `SKIPPED: real CLI conformance — <reason>` straight to stderr,
+/// past the test harness's output capture, so a skip is never silent.
+pub fn say_skipped(reason: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: real CLI conformance — {reason}"
+    );
+}
+
+/// A mock model server (`tests/ai-mock/<script>`) on a free loopback port,
+/// killed on drop. Every request it gets is logged as a JSON line.
+pub struct MockServer {
+    child: Child,
+    pub port: u16,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+impl MockServer {
+    /// Starts `script` (`mock_anthropic.py`, `mock_responses.py`) with `scenario`.
+    pub fn start(script: &str, scenario: &str) -> MockServer {
+        let dir = TempDir::new("mock-server");
+        let log = dir.join("requests.jsonl");
+        let mut child = Command::new("python3")
+            .arg(ai_mock_dir().join(script))
+            .arg(scenario)
+            .arg(&log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the mock server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("read the port");
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .expect("PORT <n> line");
+        MockServer {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("mock log is JSON lines"))
+            .collect()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether the tests run as root (real claude refuses bypass mode then).
+pub fn running_as_root() -> bool {
+    crate::control::is_root()
+}

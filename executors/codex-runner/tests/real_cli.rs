@@ -1,0 +1,195 @@
+//! Conformance with the REAL `codex` CLI (npm `@openai/codex`), run end to
+//! end by codex-runner against the loopback mock of the OpenAI Responses
+//! API in `tests/ai-mock/mock_responses.py`. The mock provider is defined in
+//! a temporary `$CODEX_HOME/config.toml`, so the runner's argv stays exactly
+//! the production one. Needs `BACKBEAT_REAL_CLI_DIR` (see
+//! `scripts/setup-ai-clis`); without it each test prints `SKIPPED: …`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ai_common::draft;
+use ai_common::testkit::{
+    MockServer, RunnerProcess, TempDir, Transcript, authoring_start, eventually, group_members,
+    real_cli, run_start,
+};
+use serde_json::{Value, json};
+
+const RUNNER: &str = env!("CARGO_BIN_EXE_codex-runner");
+/// codex retries forever without a network: a hung CLI fails the test.
+const LIMIT: Duration = Duration::from_secs(90);
+/// Inherited variables that would change what codex does here.
+const REMOVED: &[&str] = &["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"];
+
+/// A codex-runner started against a fresh mock.
+struct Launched {
+    runner: RunnerProcess,
+    mock: MockServer,
+    _dir: TempDir,
+}
+
+/// Runs codex-runner with `start` against a fresh mock in `scenario`.
+fn against_mock(scenario: &str, start: impl FnOnce(&Path) -> Value) -> (Transcript, MockServer) {
+    let launched = launch(scenario, start);
+    (launched.runner.finish(LIMIT), launched.mock)
+}
+
+fn launch(scenario: &str, start: impl FnOnce(&Path) -> Value) -> Launched {
+    let mock = MockServer::start("mock_responses.py", scenario);
+    let dir = TempDir::new("real-codex");
+    for sub in ["home", "codex-home", "tmp", "work"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    // One retry only, so the failure scenario ends in well under a second.
+    let config = format!(
+        "model_provider = \"mock\"\n\n[model_providers.mock]\nname = \"mock\"\n\
+         base_url = \"http://127.0.0.1:{}/v1\"\nwire_api = \"responses\"\n\
+         stream_max_retries = 1\nrequest_max_retries = 0\n",
+        mock.port
+    );
+    std::fs::write(dir.join("codex-home").join("config.toml"), config).unwrap();
+    let (home, codex_home, tmp) = (dir.join("home"), dir.join("codex-home"), dir.join("tmp"));
+    let envs = [
+        ("HOME", home.to_str().unwrap()),
+        ("CODEX_HOME", codex_home.to_str().unwrap()),
+        ("TMPDIR", tmp.to_str().unwrap()),
+    ];
+    let work = dir.join("work");
+    let start = start(&work);
+    let runner = RunnerProcess::start_without(RUNNER, &start, &envs, REMOVED, &work);
+    Launched {
+        runner,
+        mock,
+        _dir: dir,
+    }
+}
+
+fn settings(binary: &Path) -> Value {
+    json!({"mode": "codex", "binary": binary, "model": "gpt-5.5", "effort": "high",
+           "permissionMode": "", "sandbox": "workspace-write"})
+}
+
+#[test]
+fn runs_an_ai_job_with_a_command() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let (transcript, mock) = against_mock("tool", |work| {
+        run_start(
+            "Say hi after a command.",
+            work.to_str().unwrap(),
+            settings(&codex),
+        )
+    });
+    let log = transcript.log();
+    assert_eq!(transcript.result()["status"], "success", "log:\n{log}");
+    for needle in [
+        "(thinking) **Checking the directory** ↵ I will print a greeting first.\n",
+        "→ $ echo hello-from-tool\n",
+        "  ← hello-from-tool\n",
+        "Hi! The command printed hello-from-tool.\n",
+        "✓ done (2468 input / 112 output tokens)\n",
+    ] {
+        assert!(log.contains(needle), "log lacks {needle:?}:\n{log}");
+    }
+    assert!(
+        !log.contains("Reading additional input from stdin"),
+        "{log}"
+    );
+    assert_eq!(
+        *transcript.of_type("usage")[0],
+        json!({"type": "usage", "inputTokens": 2468, "outputTokens": 112, "costUsd": null, "model": "gpt-5.5",
+               "turns": null})
+    );
+    let requests = mock.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        assert_eq!(request["model"], "gpt-5.5");
+        assert_eq!(request["reasoning"]["effort"], "high");
+    }
+}
+
+#[test]
+fn drafts_a_job_with_a_strict_output_schema() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let (transcript, mock) = against_mock("draft", |_| {
+        let job = json!({"description": "every Monday at 7:30 Paris time, report disk usage"});
+        authoring_start("draft", job, json!({"binary": codex}))
+    });
+    assert_eq!(
+        transcript.result()["status"],
+        "success",
+        "{:#?}",
+        transcript.messages
+    );
+    assert_eq!(
+        *transcript.of_type("draft")[0],
+        json!({"type": "draft",
+            "draft": {"title": "Disk usage report", "type": "script", "body": "df -h /",
+                "schedule": {"kind": "cron", "expr": "30 7 * * 1", "timezone": "Europe/Paris"}, "timeoutMs": 60000},
+            "notes": "Prints the disk usage of /."})
+    );
+    let requests = mock.requests();
+    let format = &requests[0]["text"]["format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["strict"], true);
+    assert_eq!(
+        format["schema"],
+        draft::schema(),
+        "codex forwards our schema unchanged"
+    );
+}
+
+#[test]
+fn turn_failed_fails_the_run_after_retries() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let (transcript, _mock) = against_mock("fail", |work| {
+        run_start("hi", work.to_str().unwrap(), settings(&codex))
+    });
+    assert_eq!(transcript.result()["status"], "failure");
+    assert_eq!(transcript.result()["exitCode"], 1);
+    assert_eq!(
+        transcript.error(),
+        "stream disconnected before completion: mock upstream failure"
+    );
+    assert!(
+        transcript.log().contains("⚠ Reconnecting... 1/1"),
+        "{}",
+        transcript.log()
+    );
+}
+
+#[test]
+fn stopping_a_run_leaves_its_process_group_empty() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let mut launched = launch("hang", |work| {
+        run_start("hi", work.to_str().unwrap(), settings(&codex))
+    });
+    assert!(
+        eventually(LIMIT, || !launched.mock.requests().is_empty()),
+        "codex never called the model"
+    );
+    let group = launched.runner.pid();
+    assert!(
+        group_members(group).len() >= 2,
+        "the runner and codex share a group"
+    );
+    // What the supervisor does on timeout: a cancel message and SIGTERM to the group.
+    launched
+        .runner
+        .send(&json!({"type": "cancel", "reason": "timeout"}));
+    launched.runner.signal_group(15);
+    let transcript = launched.runner.finish(Duration::from_secs(10));
+    assert_eq!(transcript.error(), "cancelled");
+    assert!(
+        eventually(Duration::from_secs(5), || group_members(group).is_empty()),
+        "left: {:?}",
+        group_members(group)
+    );
+}
