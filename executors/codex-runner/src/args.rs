@@ -9,7 +9,7 @@ use backbeat_protocol::AiSettings;
 /// [-s <sandbox>] [-m <model>] [-c model_reasoning_effort=<effort>] -- <prompt>`
 pub fn run(settings: &AiSettings, cwd: &str, prompt: &str) -> Vec<String> {
     let mut args = common();
-    args.extend(["-C".to_owned(), cwd.to_owned()]);
+    flag(&mut args, "-C", cwd);
     flag(&mut args, "-s", &settings.sandbox);
     model_and_effort(settings, &mut args);
     args.extend(["--".to_owned(), prompt.to_owned()]);

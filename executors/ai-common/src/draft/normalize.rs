@@ -1,8 +1,9 @@
 //! Normalising the model's answer into the draft the supervisor expects:
 //! `{"title","type","body","schedule":{…},"cwd"?,"timeoutMs"?}` with nulls
-//! dropped, a bare cron string turned into a cron schedule object, and a
-//! missing title or body rejected. Cron syntax itself is the supervisor's
-//! to check.
+//! dropped, a bare cron string turned into a cron schedule object, values
+//! the API would refuse repaired where possible (`~` paths, timeouts out of
+//! range, a space before the time), and a missing title or body rejected.
+//! Cron syntax itself is the supervisor's to check.
 
 use serde_json::{Map, Value, json};
 
@@ -49,17 +50,59 @@ pub fn normalize(answer: &Value, default_type: &str) -> Result<Draft, String> {
     draft.insert("type".into(), job_type.into());
     draft.insert("body".into(), body.into());
     draft.insert("schedule".into(), schedule(object.get("schedule"))?);
+    let mut notes = text(object.get("notes")).unwrap_or_default();
     if let Some(cwd) = text(object.get("cwd")) {
-        draft.insert("cwd".into(), cwd.into());
+        match absolute_dir(&cwd, std::env::var("HOME").ok().as_deref()) {
+            Some(cwd) => {
+                draft.insert("cwd".into(), cwd.into());
+            }
+            None => add_note(
+                &mut notes,
+                &format!(
+                    "The suggested working directory {cwd:?} is not an absolute path, so the home directory is used."
+                ),
+            ),
+        }
     }
-    if let Some(timeout) = object.get("timeoutMs").and_then(whole_number) {
-        draft.insert("timeoutMs".into(), timeout.into());
+    let timeout = object
+        .get("timeoutMs")
+        .and_then(whole_number)
+        .filter(|t| *t > 0);
+    if let Some(timeout) = timeout {
+        draft.insert(
+            "timeoutMs".into(),
+            timeout.clamp(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS).into(),
+        );
     }
-    let notes = text(object.get("notes")).unwrap_or_default();
     Ok(Draft {
         draft: Value::Object(draft),
         notes,
     })
+}
+
+/// The job timeout range the API accepts.
+const MIN_TIMEOUT_MS: u64 = 1000;
+const MAX_TIMEOUT_MS: u64 = 604_800_000;
+
+/// An absolute path, with a leading `~` expanded to `home`; `None` for a
+/// relative path the API would refuse.
+fn absolute_dir(cwd: &str, home: Option<&str>) -> Option<String> {
+    if cwd.starts_with('/') {
+        return Some(cwd.to_owned());
+    }
+    let home = home.filter(|h| h.starts_with('/'))?.trim_end_matches('/');
+    match cwd.strip_prefix('~') {
+        Some("") => Some(home.to_owned()),
+        Some(rest) if rest.starts_with('/') => Some(format!("{home}{rest}")),
+        _ => None,
+    }
+}
+
+fn add_note(notes: &mut String, note: &str) {
+    if !notes.is_empty() {
+        notes.push(' ');
+    }
+    notes.push_str(note);
 }
 
 fn schedule(value: Option<&Value>) -> Result<Value, String> {
@@ -94,9 +137,10 @@ fn schedule(value: Option<&Value>) -> Result<Value, String> {
             }
             Ok(cron)
         }
-        "once" => Ok(
-            json!({"kind": "once", "at": at.ok_or("schedule.at is missing for a once schedule")?}),
-        ),
+        "once" => {
+            let at = at.ok_or("schedule.at is missing for a once schedule")?;
+            Ok(json!({"kind": "once", "at": repair_timestamp(&at)}))
+        }
         "manual" => Ok(json!({"kind": "manual"})),
         other => Err(format!("unknown schedule kind {other:?}")),
     }
@@ -111,6 +155,17 @@ fn schedule_from_text(text: &str) -> Value {
         json!({"kind": "once", "at": text})
     } else {
         json!({"kind": "cron", "expr": text.split_whitespace().collect::<Vec<_>>().join(" ")})
+    }
+}
+
+/// `2026-12-01 09:00:00+01:00` → `2026-12-01T09:00:00+01:00` (RFC 3339
+/// allows the space, the API's parser may not).
+fn repair_timestamp(at: &str) -> String {
+    let bytes = at.as_bytes();
+    if bytes.len() > 10 && bytes[10] == b' ' && bytes[..4].iter().all(u8::is_ascii_digit) {
+        format!("{}T{}", &at[..10], &at[11..])
+    } else {
+        at.to_owned()
     }
 }
 
@@ -227,6 +282,43 @@ mod tests {
         );
         let weird = json!({"title": "t", "body": "b", "schedule": {"kind": "hourly"}});
         assert!(normalize(&weird, "script").unwrap_err().contains("hourly"));
+    }
+
+    #[test]
+    fn repairs_what_the_api_would_refuse() {
+        assert_eq!(absolute_dir("/srv", None).as_deref(), Some("/srv"));
+        assert_eq!(
+            absolute_dir("~/notes", Some("/home/me/")).as_deref(),
+            Some("/home/me/notes")
+        );
+        assert_eq!(
+            absolute_dir("~", Some("/home/me")).as_deref(),
+            Some("/home/me")
+        );
+        assert_eq!(absolute_dir("notes", Some("/home/me")), None);
+        let answer = json!({"title": "t", "body": "b", "cwd": "notes", "timeoutMs": 10, "notes": "Hi.",
+            "schedule": {"kind": "once", "at": "2026-12-01 09:00:00+01:00"}});
+        let draft = normalize(&answer, "script").unwrap();
+        assert_eq!(draft.draft.get("cwd"), None);
+        assert!(
+            draft
+                .notes
+                .starts_with("Hi. The suggested working directory \"notes\""),
+            "{}",
+            draft.notes
+        );
+        assert_eq!(draft.draft["timeoutMs"], 1000);
+        assert_eq!(draft.draft["schedule"]["at"], "2026-12-01T09:00:00+01:00");
+        let huge = json!({"title": "t", "body": "b", "timeoutMs": 1e12});
+        assert_eq!(
+            normalize(&huge, "script").unwrap().draft["timeoutMs"],
+            604_800_000
+        );
+        let zero = json!({"title": "t", "body": "b", "timeoutMs": 0});
+        assert_eq!(
+            normalize(&zero, "script").unwrap().draft.get("timeoutMs"),
+            None
+        );
     }
 
     #[test]

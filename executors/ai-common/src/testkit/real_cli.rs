@@ -49,10 +49,8 @@ pub fn real_cli(name: &str) -> Option<PathBuf> {
 /// Prints `SKIPPED: real CLI conformance — <reason>` straight to stderr,
 /// past the test harness's output capture, so a skip is never silent.
 pub fn say_skipped(reason: &str) {
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: real CLI conformance — {reason}"
-    );
+    let line = format!("SKIPPED: real CLI conformance — {reason}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 /// A mock model server (`tests/ai-mock/<script>`) on a free loopback port,
