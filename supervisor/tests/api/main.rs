@@ -1,0 +1,12 @@
+//! Integration tests: the real `backbeat` binary, real SQLite, real
+//! processes, real HTTP. Build the workspace first (`cargo build
+//! --workspace`) so the executors sit next to the binary.
+
+mod fixture;
+
+mod jobs;
+mod logs;
+mod recovery;
+mod runs;
+mod scheduling;
+mod security;
