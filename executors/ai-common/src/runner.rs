@@ -55,7 +55,14 @@ fn read_start() -> Result<Start, String> {
         return Err("no start message on stdin".into());
     }
     match decode_supervisor_line(first.trim_end().as_bytes()) {
-        Ok(Decoded::Message(SupervisorMessage::Start(start))) => Ok(*start),
+        Ok(Decoded::Message(SupervisorMessage::Start(start)))
+            if start.protocol == PROTOCOL_VERSION =>
+        {
+            Ok(*start)
+        }
+        Ok(Decoded::Message(SupervisorMessage::Start(start))) => {
+            Err(format!("unsupported protocol {}", start.protocol))
+        }
         Ok(_) => Err("first message was not `start`".into()),
         Err(e) => Err(format!("bad start message: {e}")),
     }

@@ -5,6 +5,8 @@ use serde_json::Value;
 
 /// Longest one-line rendering of a tool input.
 pub const ONE_LINE_CHARS: usize = 200;
+/// Longest stdout line of a CLI that is not an event, logged as it is.
+pub const RAW_LINE_CHARS: usize = 16 * 1024;
 /// Tool output kept in the log: this many lines …
 pub const OUTPUT_LINES: usize = 8;
 /// … and at most this many characters.

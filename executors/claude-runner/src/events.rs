@@ -4,7 +4,7 @@
 //! keeps what the run's outcome and usage need. Unknown event types and
 //! subtypes are skipped; a line that is not JSON is logged as it is.
 
-use ai_common::text::{self, ONE_LINE_CHARS};
+use ai_common::text::{self, ONE_LINE_CHARS, RAW_LINE_CHARS};
 use backbeat_protocol::{LogStream, Usage};
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ impl EventStream {
             return if raw.trim().is_empty() {
                 vec![]
             } else {
-                vec![out(raw.trim_end())]
+                vec![out(text::cut(raw.trim_end(), RAW_LINE_CHARS))]
             };
         };
         match (str_at(&event, "type"), str_at(&event, "subtype")) {

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use ai_common::text::{self, ONE_LINE_CHARS};
+use ai_common::text::{self, ONE_LINE_CHARS, RAW_LINE_CHARS};
 use backbeat_protocol::{LogStream, Usage};
 use serde_json::Value;
 
@@ -54,7 +54,7 @@ impl EventStream {
             return if raw.trim().is_empty() {
                 vec![]
             } else {
-                vec![out(raw.trim_end())]
+                vec![out(text::cut(raw.trim_end(), RAW_LINE_CHARS))]
             };
         };
         let item = event.get("item").unwrap_or(&Value::Null);
