@@ -50,7 +50,10 @@ fn decode<T: DeserializeOwned>(line: &[u8], known: &[&str]) -> Result<Decoded<T>
     }
     serde_json::from_value(value)
         .map(Decoded::Message)
-        .map_err(|e| ProtocolError::Invalid { kind, reason: e.to_string() })
+        .map_err(|e| ProtocolError::Invalid {
+            kind,
+            reason: e.to_string(),
+        })
 }
 
 /// Decodes one line (without its newline) sent by an executor.
@@ -79,7 +82,9 @@ pub struct LineWriter {
 
 impl LineWriter {
     pub fn new(out: impl Write + Send + 'static) -> Self {
-        LineWriter { out: Arc::new(Mutex::new(Box::new(out))) }
+        LineWriter {
+            out: Arc::new(Mutex::new(Box::new(out))),
+        }
     }
 
     /// Writes to this process's stdout.
@@ -89,7 +94,10 @@ impl LineWriter {
 
     pub fn send<T: Serialize>(&self, message: &T) -> io::Result<()> {
         let line = encode_line(message);
-        let mut out = self.out.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         out.write_all(line.as_bytes())?;
         out.flush()
     }
@@ -105,7 +113,10 @@ mod tests {
         let line = br#"{"type":"log","stream":"stderr","text":"hi\n"}"#;
         assert_eq!(
             decode_executor_line(line).unwrap(),
-            Decoded::Message(ExecutorMessage::Log { stream: LogStream::Stderr, text: "hi\n".into() })
+            Decoded::Message(ExecutorMessage::Log {
+                stream: LogStream::Stderr,
+                text: "hi\n".into()
+            })
         );
         let line = br#"{"type":"result","status":"failure","exitCode":3,"error":"exit code 3"}"#;
         assert_eq!(
@@ -124,7 +135,10 @@ mod tests {
             decode_executor_line(br#"{"type":"progress","pct":5}"#).unwrap(),
             Decoded::Unknown("progress".into())
         );
-        assert!(matches!(decode_executor_line(b"hello"), Err(ProtocolError::NotJson(_))));
+        assert!(matches!(
+            decode_executor_line(b"hello"),
+            Err(ProtocolError::NotJson(_))
+        ));
         assert_eq!(decode_executor_line(b"[1,2]"), Err(ProtocolError::NoType));
         assert!(matches!(
             decode_executor_line(br#"{"type":"log","stream":"video"}"#),
@@ -136,9 +150,14 @@ mod tests {
 
     #[test]
     fn round_trips_supervisor_messages() {
-        let cancel = SupervisorMessage::Cancel { reason: crate::CancelReason::Timeout };
+        let cancel = SupervisorMessage::Cancel {
+            reason: crate::CancelReason::Timeout,
+        };
         let line = encode_line(&cancel);
         assert_eq!(line, "{\"type\":\"cancel\",\"reason\":\"timeout\"}\n");
-        assert_eq!(decode_supervisor_line(line.trim_end().as_bytes()).unwrap(), Decoded::Message(cancel));
+        assert_eq!(
+            decode_supervisor_line(line.trim_end().as_bytes()).unwrap(),
+            Decoded::Message(cancel)
+        );
     }
 }

@@ -12,7 +12,9 @@ mod codec;
 mod messages;
 pub mod utf8;
 
-pub use codec::{Decoded, LineWriter, ProtocolError, decode_executor_line, decode_supervisor_line, encode_line};
+pub use codec::{
+    Decoded, LineWriter, ProtocolError, decode_executor_line, decode_supervisor_line, encode_line,
+};
 pub use messages::*;
 
 /// The protocol version this crate speaks; sent in `start` and `--describe`.

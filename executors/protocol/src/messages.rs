@@ -97,7 +97,10 @@ pub struct AiSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ExecutorMessage {
-    Log { stream: LogStream, text: String },
+    Log {
+        stream: LogStream,
+        text: String,
+    },
     Usage(Usage),
     Draft {
         draft: Value,
@@ -150,11 +153,19 @@ pub struct RunResult {
 
 impl RunResult {
     pub fn success() -> Self {
-        RunResult { status: ResultStatus::Success, exit_code: Some(0), error: None }
+        RunResult {
+            status: ResultStatus::Success,
+            exit_code: Some(0),
+            error: None,
+        }
     }
 
     pub fn failure(exit_code: Option<i32>, error: impl Into<String>) -> Self {
-        RunResult { status: ResultStatus::Failure, exit_code, error: Some(error.into()) }
+        RunResult {
+            status: ResultStatus::Failure,
+            exit_code,
+            error: Some(error.into()),
+        }
     }
 }
 

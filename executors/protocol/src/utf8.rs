@@ -36,7 +36,11 @@ mod tests {
         assert_eq!(complete_prefix_len(&[b'a', euro[0]]), 1);
         assert_eq!(complete_prefix_len(&[b'a', euro[0], euro[1]]), 1);
         assert_eq!(complete_prefix_len(&[b'a', euro[0], euro[1], euro[2]]), 4);
-        assert_eq!(complete_prefix_len(&[b'a', 0xff]), 2, "an invalid byte is passed on");
+        assert_eq!(
+            complete_prefix_len(&[b'a', 0xff]),
+            2,
+            "an invalid byte is passed on"
+        );
         assert_eq!(complete_prefix_len(&[]), 0);
     }
 }

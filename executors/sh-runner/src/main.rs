@@ -43,7 +43,10 @@ fn main() {
             description: "Runs the body with /bin/sh".into(),
             ai_mode: None,
         };
-        println!("{}", serde_json::to_string(&describe).expect("describe serializes"));
+        println!(
+            "{}",
+            serde_json::to_string(&describe).expect("describe serializes")
+        );
         return;
     }
     let out = LineWriter::stdout();
@@ -66,7 +69,10 @@ fn run(out: &LineWriter) -> RunResult {
         Err(e) => return RunResult::failure(None, format!("bad start message: {e}")),
     };
     if start.task != Task::Run {
-        return RunResult::failure(None, format!("sh-runner does not support task {:?}", start.task));
+        return RunResult::failure(
+            None,
+            format!("sh-runner does not support task {:?}", start.task),
+        );
     }
     let job = match start.job_spec() {
         Ok(job) => job,
@@ -88,8 +94,18 @@ fn run(out: &LineWriter) -> RunResult {
 
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let readers = [
-        output::forward(child.stdout.take().expect("piped"), LogStream::Stdout, out.clone(), done_tx.clone()),
-        output::forward(child.stderr.take().expect("piped"), LogStream::Stderr, out.clone(), done_tx),
+        output::forward(
+            child.stdout.take().expect("piped"),
+            LogStream::Stdout,
+            out.clone(),
+            done_tx.clone(),
+        ),
+        output::forward(
+            child.stderr.take().expect("piped"),
+            LogStream::Stderr,
+            out.clone(),
+            done_tx,
+        ),
     ];
     watch_stdin(child.id() as libc::pid_t);
 
@@ -117,7 +133,13 @@ fn run(out: &LineWriter) -> RunResult {
         }
     } else {
         let signal = status.signal().unwrap_or(0);
-        RunResult::failure(None, format!("killed by signal {signal} ({})", output::signal_name(signal)))
+        RunResult::failure(
+            None,
+            format!(
+                "killed by signal {signal} ({})",
+                output::signal_name(signal)
+            ),
+        )
     }
 }
 
