@@ -63,10 +63,10 @@ pub fn load_token(config: &Config) -> anyhow::Result<Option<String>> {
 }
 
 fn tighten_mode(path: &Path) {
-    if let Ok(meta) = fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
-        }
+    if let Ok(meta) = fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
     }
 }
 
@@ -181,13 +181,11 @@ pub fn authorized<B>(app: &App, req: &Request<B>) -> bool {
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-    {
-        if let Some(candidate) = value
+        && let Some(candidate) = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
-        {
-            return token_matches(app, candidate.trim());
-        }
+    {
+        return token_matches(app, candidate.trim());
     }
     has_session(app, req)
 }

@@ -74,10 +74,9 @@ pub fn check_body_headers(req: &Request<Incoming>) -> Result<(), ApiError> {
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
+        && len > MAX_BODY_BYTES as u64
     {
-        if len > MAX_BODY_BYTES as u64 {
-            return Err(too_large());
-        }
+        return Err(too_large());
     }
     if has_body(req) && !is_json(req) {
         return Err(ApiError::new(

@@ -123,7 +123,7 @@ pub fn history(
                 runs.push(run?);
             }
         }
-        runs.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        runs.sort_unstable_by_key(|run| std::cmp::Reverse(run.id));
         runs.dedup_by_key(|r| r.id);
     }
     let next = if runs.len() > filter.limit {

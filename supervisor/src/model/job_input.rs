@@ -139,18 +139,18 @@ impl JobFields {
             job.schedule = parse_schedule(&schedule, ctx.now)?;
         }
         if let Some(enabled) = fields.opt_bool("enabled")? {
-            if enabled && !existing.enabled {
-                if let Schedule::Once { at } = &job.schedule {
-                    if parse_rfc3339(at).is_some_and(|at| at <= ctx.now) && !fields.has("schedule")
-                    {
-                        return Err(Invalid::value(
-                            "schedule.at",
-                            format!(
-                                "{at} has passed; set a new time in schedule.at to enable this job again"
-                            ),
-                        ));
-                    }
-                }
+            if enabled
+                && !existing.enabled
+                && let Schedule::Once { at } = &job.schedule
+                && parse_rfc3339(at).is_some_and(|at| at <= ctx.now)
+                && !fields.has("schedule")
+            {
+                return Err(Invalid::value(
+                    "schedule.at",
+                    format!(
+                        "{at} has passed; set a new time in schedule.at to enable this job again"
+                    ),
+                ));
             }
             job.enabled = enabled;
         }

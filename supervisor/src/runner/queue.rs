@@ -130,12 +130,12 @@ impl RunQueue {
 
     pub fn finished(&self, run_id: i64) {
         let mut state = self.lock();
-        if let Some(running) = state.running.remove(&run_id) {
-            if let Some(count) = state.running_per_job.get_mut(&running.job_id) {
-                *count -= 1;
-                if *count == 0 {
-                    state.running_per_job.remove(&running.job_id);
-                }
+        if let Some(running) = state.running.remove(&run_id)
+            && let Some(count) = state.running_per_job.get_mut(&running.job_id)
+        {
+            *count -= 1;
+            if *count == 0 {
+                state.running_per_job.remove(&running.job_id);
             }
         }
     }

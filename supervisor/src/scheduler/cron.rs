@@ -50,7 +50,7 @@ impl CronSchedule {
                 return Err(Invalid::value(
                     "schedule.expr",
                     format!(
-                        "expected 5 fields (minute hour day-of-month month day-of-week), got {fields}"
+                        "expected 5 fields, got {fields} (minute hour day-of-month month day-of-week)"
                     ),
                 ));
             }
@@ -155,10 +155,10 @@ pub fn parse_timezone(name: &str) -> Result<Tz, Invalid> {
 pub fn local_timezone() -> Tz {
     static LOCAL: OnceLock<Tz> = OnceLock::new();
     *LOCAL.get_or_init(|| {
-        if let Ok(tz) = std::env::var("TZ") {
-            if let Ok(parsed) = Tz::from_str(tz.trim_start_matches(':')) {
-                return parsed;
-            }
+        if let Ok(tz) = std::env::var("TZ")
+            && let Ok(parsed) = Tz::from_str(tz.trim_start_matches(':'))
+        {
+            return parsed;
         }
         iana_time_zone::get_timezone()
             .ok()

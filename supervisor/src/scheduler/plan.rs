@@ -11,7 +11,7 @@ use crate::time::{Millis, parse_rfc3339};
 
 #[derive(Debug, Clone)]
 enum Spec {
-    Cron(CronSchedule),
+    Cron(Box<CronSchedule>),
     Once(Millis),
 }
 
@@ -43,7 +43,7 @@ fn spec_of(job: &Job) -> Option<Spec> {
     match &job.schedule {
         Schedule::Cron { expr, timezone } => CronSchedule::parse(expr, timezone.as_deref())
             .ok()
-            .map(Spec::Cron),
+            .map(|cron| Spec::Cron(Box::new(cron))),
         Schedule::Once { at } => parse_rfc3339(at).map(Spec::Once),
         Schedule::Manual => None,
     }
@@ -67,10 +67,10 @@ impl SchedulerState {
     }
 
     pub fn remove(&mut self, job_id: i64) {
-        if let Some(entry) = self.entries.remove(&job_id) {
-            if let Some(next) = entry.next {
-                self.due.remove(&(next, job_id));
-            }
+        if let Some(entry) = self.entries.remove(&job_id)
+            && let Some(next) = entry.next
+        {
+            self.due.remove(&(next, job_id));
         }
     }
 
@@ -164,10 +164,10 @@ impl SchedulerState {
             }
         };
         for &job_id in self.entries.keys() {
-            if let Some(at) = next_of(job_id, from) {
-                if at < to {
-                    heap.push(Reverse((at, job_id)));
-                }
+            if let Some(at) = next_of(job_id, from)
+                && at < to
+            {
+                heap.push(Reverse((at, job_id)));
             }
         }
         let mut out = Vec::new();
@@ -176,10 +176,10 @@ impl SchedulerState {
                 return (out, true);
             }
             out.push((job_id, at));
-            if let Some(next) = next_of(job_id, at) {
-                if next < to {
-                    heap.push(Reverse((next, job_id)));
-                }
+            if let Some(next) = next_of(job_id, at)
+                && next < to
+            {
+                heap.push(Reverse((next, job_id)));
             }
         }
         (out, false)

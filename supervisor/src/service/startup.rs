@@ -18,10 +18,10 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
     let now = now_ms();
     let left = app.db.call(|c| runs::left_running(c)).await?;
     for (run_id, _job_id, process) in &left {
-        if let Some(process) = process {
-            if kill_leftover_group(process) {
-                eprintln!("backbeat: killed the leftover processes of interrupted run {run_id}");
-            }
+        if let Some(process) = process
+            && kill_leftover_group(process)
+        {
+            eprintln!("backbeat: killed the leftover processes of interrupted run {run_id}");
         }
     }
     let ids: Vec<i64> = left.iter().map(|(id, _, _)| *id).collect();
@@ -45,18 +45,18 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
         let mut plan = app.schedule();
         for job in &all_jobs {
             plan.upsert(job, now);
-            if app.config.scheduler_enabled {
-                if let Some(at) = SchedulerState::missed(job, now) {
-                    let once = matches!(job.schedule, crate::model::Schedule::Once { .. });
-                    if once {
-                        plan.remove(job.id);
-                    }
-                    missed.push(Fire {
-                        job_id: job.id,
-                        scheduled_for: at,
-                        once,
-                    });
+            if app.config.scheduler_enabled
+                && let Some(at) = SchedulerState::missed(job, now)
+            {
+                let once = matches!(job.schedule, crate::model::Schedule::Once { .. });
+                if once {
+                    plan.remove(job.id);
                 }
+                missed.push(Fire {
+                    job_id: job.id,
+                    scheduled_for: at,
+                    once,
+                });
             }
         }
     }
