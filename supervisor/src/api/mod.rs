@@ -2,6 +2,7 @@
 //! security checks every request passes (Host, Origin, token, body), and
 //! the route table. One file per resource below.
 
+mod ai;
 pub mod auth;
 mod body;
 mod error;
@@ -142,6 +143,8 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         (&M::GET, ["executors"]) => settings::executors(app).await,
         (&M::GET, ["preferences"]) => settings::preferences(app),
         (&M::PATCH, ["preferences"]) => settings::update_preferences(app, req).await,
+        (&M::POST, ["ai", "draft"]) => ai::draft(app, req).await,
+        (&M::POST, ["ai", "refine"]) => ai::refine(app, req).await,
         _ => Err(ApiError::not_found(format!("no route for {method} {path}"))),
     }
 }

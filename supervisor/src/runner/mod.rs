@@ -2,6 +2,7 @@
 //! process, executor lookup, log files, and process-group signalling. Only
 //! this module spawns processes.
 pub mod dispatch;
+pub mod draft;
 pub mod execute;
 mod lines;
 pub mod logfile;

@@ -4,8 +4,10 @@
 
 mod fixture;
 
+mod ai;
 mod jobs;
 mod logs;
+mod real_cli;
 mod recovery;
 mod runs;
 mod scheduling;
