@@ -70,7 +70,7 @@ fn mock(scenario: &str) -> Mock {
     }
 }
 
-fn server_against(mock: &Mock, claude: &PathBuf, home: &std::path::Path) -> Server {
+fn server_against(mock: &Mock, claude: &std::path::Path, home: &std::path::Path) -> Server {
     let base_url = format!("http://127.0.0.1:{}/v1", mock.port);
     let server = Server::start_with(&[
         ("CLAUDE_CODE_USE_VERTEX", "1"),
