@@ -1,0 +1,415 @@
+// Job editor (#/jobs/new, #/jobs/:id/edit): title, type, body (highlighted
+// for shell), schedule builder, cwd, env, timeout, overlap, catch-up and AI
+// overrides with the global defaults as placeholders; AI drafting/refining
+// beside it. Server 422 errors are shown next to their field.
+
+import { get, post, patch } from '../api.js';
+import { h, replace, setTitle, loading, isTyping } from '../dom.js';
+import { typeLabel, statusBadge } from '../status.js';
+import { fmtDuration, fmtAbs } from '../time.js';
+import { relTimeEl } from '../ticker.js';
+import { icon } from '../icons.js';
+import { toast, toastError } from '../toast.js';
+import { field, FieldErrors, uid } from '../ui/fields.js';
+import { codeEditor } from '../ui/code-editor.js';
+import { scheduleBuilder } from '../ui/schedule-builder.js';
+import { envEditor } from '../ui/env-editor.js';
+import { aiAssist } from '../ui/ai-assist.js';
+
+const EFFORTS = {
+  claude: ['low', 'medium', 'high', 'xhigh', 'max'],
+  codex: ['minimal', 'low', 'medium', 'high', 'xhigh', 'max'],
+};
+const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'dontAsk', 'auto', 'bypassPermissions'];
+const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
+const UNITS = [['s', 1000], ['min', 60000], ['h', 3600000]];
+
+const OVERLAP = [
+  ['queue', 'Queue', 'A new run waits for the running one, then starts.'],
+  ['skip', 'Skip', 'The occurrence is recorded as a dropped run.'],
+  ['parallel', 'Parallel', 'Runs side by side.'],
+];
+
+const BLANK = {
+  title: '', type: 'script', body: '', schedule: { kind: 'cron', expr: '0 3 * * *' },
+  enabled: true, cwd: null, env: {}, timeoutMs: null, ai: null, overlap: 'queue', catchUp: false,
+};
+
+function option(value, label, selected) {
+  return h('option', { value, selected: value === selected }, label);
+}
+
+/** Job types from /api/executors: [{type, label, available}] (script and ai first). */
+function jobTypes(executors, current) {
+  const map = new Map([['script', { type: 'script', label: 'Script', available: false }], ['ai', { type: 'ai', label: 'AI instruction', available: false }]]);
+  for (const ex of executors) {
+    const type = ex.jobType || ex.name;
+    if (!type) continue;
+    if (!map.has(type)) map.set(type, { type, label: type, available: false, description: ex.description });
+    if (ex.available !== false) map.get(type).available = true;
+  }
+  if (current && !map.has(current)) map.set(current, { type: current, label: current, available: false });
+  return [...map.values()];
+}
+
+export default async function editorPage(main, { id }) {
+  const isNew = id === null;
+  setTitle(isNew ? 'New job' : `Edit job #${id}`);
+  main.append(loading());
+  const [job, prefs, executors] = await Promise.all([
+    isNew ? Promise.resolve(null) : get(`/jobs/${id}`),
+    get('/preferences').catch(() => ({})),
+    get('/executors').then((r) => r.executors || []).catch(() => []),
+  ]);
+  const start = job || BLANK;
+  if (job) setTitle(`Edit “${job.title}”`);
+
+  const formError = h('div', { class: 'form-error', role: 'alert', 'data-form-error': '' });
+  const errors = new FieldErrors(formError);
+  let saved = false;
+
+  // --- job basics -----------------------------------------------------------------
+  const title = h('input', { class: 'input', type: 'text', name: 'title', required: true, maxlength: 200, placeholder: 'Nightly backup', autocomplete: 'off' });
+  const titleField = field({ label: 'Title', input: title, name: 'title' });
+  errors.register('title', titleField.querySelector('.error'), title);
+
+  const types = jobTypes(executors, start.type);
+  const type = h('select', { class: 'input', name: 'type' },
+    types.map((t) => option(t.type, `${t.label}${t.available || !executors.length ? '' : ' (not installed)'}`, start.type)));
+  const typeField = field({ label: 'Type', input: type, name: 'type', hint: '' });
+  errors.register('type', typeField.querySelector('.error'), type);
+
+  const bodyId = uid('body');
+  const body = codeEditor({ id: bodyId, value: start.body, language: start.type === 'script' ? 'shell' : 'prose' });
+  const bodyLabel = h('label', { for: bodyId });
+  const bodyHint = h('div', { class: 'hint' });
+  const bodyError = h('div', { class: 'error', role: 'alert' });
+  const bodyField = h('div', { class: 'field', 'data-field': 'body' }, bodyLabel, body.el, bodyHint, bodyError);
+  errors.register('body', bodyError, body.el);
+
+  // --- schedule -----------------------------------------------------------------------
+  const schedule = scheduleBuilder({ errors, onChange: changed });
+
+  // --- execution ------------------------------------------------------------------------
+  const cwd = h('input', { class: 'input mono', type: 'text', name: 'cwd', placeholder: 'Your home directory', spellcheck: 'false', autocomplete: 'off' });
+  const cwdField = field({ label: 'Working directory', input: cwd, name: 'cwd', hint: 'Absolute path; empty means your home directory.' });
+  errors.register('cwd', cwdField.querySelector('.error'), cwd);
+
+  const timeoutValue = h('input', { class: 'input', type: 'number', min: 1, step: 'any', name: 'timeout', placeholder: `${fmtDuration(prefs.defaultTimeoutMs || 1800000)} (default)` });
+  const timeoutUnit = h('select', { class: 'input', 'aria-label': 'Timeout unit' }, UNITS.map(([u]) => option(u, u, 'min')));
+  const timeoutWrap = h('div', { class: 'inline' }, timeoutValue, timeoutUnit);
+  const timeoutField = field({ label: 'Timeout', input: timeoutValue, name: 'timeoutMs', hint: 'Empty uses the default from Preferences. Between 1 s and 7 days.' });
+  timeoutField.replaceChild(timeoutWrap, timeoutValue);
+  timeoutWrap.prepend(timeoutValue);
+  errors.register('timeoutMs', timeoutField.querySelector('.error'), timeoutValue);
+
+  const overlapName = uid('overlap');
+  const overlapRadios = OVERLAP.map(([value, label, hint]) => {
+    const input = h('input', { type: 'radio', name: overlapName, value, checked: value === (start.overlap || 'queue') });
+    return { value, input, el: h('label', { class: 'check' }, input, h('span', null, h('strong', null, label), h('span', { class: 'hint' }, hint))) };
+  });
+  const overlapError = h('div', { class: 'error' });
+  const overlapField = h('fieldset', { class: 'field', 'data-field': 'overlap', style: { border: 0, padding: 0, margin: 0 } },
+    h('legend', { class: 'label', style: { fontWeight: 600, fontSize: '0.88rem', marginBottom: '0.3rem' } }, 'When a run is still going at the next occurrence'),
+    overlapRadios.map((r) => r.el), overlapError);
+  errors.register('overlap', overlapError);
+
+  const catchUp = h('input', { type: 'checkbox', name: 'catchUp' });
+  const catchUpField = h('label', { class: 'check', 'data-field': 'catchUp' }, catchUp,
+    h('span', null, h('strong', null, 'Catch up after downtime'),
+      h('span', { class: 'hint' }, 'If the server was down when this was due, run it once when it starts again.')));
+  const enabled = h('input', { type: 'checkbox', name: 'enabled' });
+  const enabledField = h('label', { class: 'check', 'data-field': 'enabled' }, enabled,
+    h('span', null, h('strong', null, 'Enabled'), h('span', { class: 'hint' }, 'Disabled jobs never fire on their schedule; you can still run them by hand.')));
+
+  // --- environment ------------------------------------------------------------------------
+  const env = envEditor({ errors, onChange: changed });
+
+  // --- AI overrides ---------------------------------------------------------------------------
+  const aiMode = h('select', { class: 'input', name: 'ai.mode' });
+  const aiModel = h('input', { class: 'input', type: 'text', name: 'ai.model', autocomplete: 'off', spellcheck: 'false' });
+  const aiEffort = h('select', { class: 'input', name: 'ai.effort' });
+  const aiPerm = h('select', { class: 'input', name: 'ai.permissionMode' });
+  const aiSandbox = h('select', { class: 'input', name: 'ai.sandbox' });
+  const aiFields = {
+    mode: field({ label: 'AI backend', input: aiMode, name: 'ai.mode' }),
+    model: field({ label: 'Model', input: aiModel, name: 'ai.model' }),
+    effort: field({ label: 'Reasoning effort', input: aiEffort, name: 'ai.effort' }),
+    permissionMode: field({ label: 'Claude permission mode', input: aiPerm, name: 'ai.permissionMode' }),
+    sandbox: field({ label: 'Codex sandbox', input: aiSandbox, name: 'ai.sandbox' }),
+  };
+  const aiInputs = { mode: aiMode, model: aiModel, effort: aiEffort, permissionMode: aiPerm, sandbox: aiSandbox };
+  for (const [k, f] of Object.entries(aiFields)) errors.register(`ai.${k}`, f.querySelector('.error'), aiInputs[k]);
+  const aiError = h('div', { class: 'error' });
+  errors.register('ai', aiError);
+  const aiSection = h('section', { class: 'form-section', 'data-section': 'ai' },
+    h('h2', null, 'AI settings'),
+    h('p', { class: 'muted small', style: { margin: 0 } }, 'Empty fields use the defaults from Preferences (shown greyed).'),
+    h('div', { class: 'fields' }, Object.values(aiFields)), aiError);
+
+  function effectiveMode() {
+    return aiMode.value || prefs.aiMode || 'claude';
+  }
+
+  function renderAiOptions(ai) {
+    const cur = ai || {
+      mode: aiMode.value || null, model: aiModel.value || null, effort: aiEffort.value || null,
+      permissionMode: aiPerm.value || null, sandbox: aiSandbox.value || null,
+    };
+    replace(aiMode,
+      option('', `Default (${prefs.aiMode || 'claude'})`, cur.mode || ''),
+      option('claude', 'Claude', cur.mode || ''),
+      option('codex', 'Codex', cur.mode || ''));
+    const m = cur.mode || prefs.aiMode || 'claude';
+    const efforts = EFFORTS[m] || EFFORTS.claude;
+    const defEffort = prefs[`${m}Effort`] || 'CLI default';
+    replace(aiEffort, option('', `Default (${defEffort})`, cur.effort || ''),
+      efforts.map((e) => option(e, e, cur.effort || '')),
+      cur.effort && !efforts.includes(cur.effort) ? option(cur.effort, `${cur.effort} (not valid for ${m})`, cur.effort) : null);
+    replace(aiPerm, option('', `Default (${prefs.claudePermissionMode || 'bypassPermissions'})`, cur.permissionMode || ''),
+      PERMISSION_MODES.map((p) => option(p, p, cur.permissionMode || '')));
+    replace(aiSandbox, option('', `Default (${prefs.codexSandbox || 'danger-full-access'})`, cur.sandbox || ''),
+      SANDBOXES.map((s) => option(s, s, cur.sandbox || '')));
+    aiModel.value = cur.model || '';
+    aiModel.placeholder = `Default: ${prefs[`${m}Model`] || 'the CLI’s default'}`;
+    // An explicit backend shows only its own setting; "default" shows both.
+    aiFields.permissionMode.hidden = Boolean(aiMode.value) && aiMode.value !== 'claude';
+    aiFields.sandbox.hidden = Boolean(aiMode.value) && aiMode.value !== 'codex';
+  }
+  aiMode.addEventListener('change', () => { renderAiOptions(null); changed(); });
+
+  // --- layout --------------------------------------------------------------------------------------
+  const saveBtn = h('button', { class: 'btn primary', type: 'submit', 'data-save': '' }, isNew ? 'Create job' : 'Save changes', h('kbd', null, 'Ctrl S'));
+  const cancelBtn = h('a', { class: 'btn ghost', href: '#/jobs' }, 'Cancel');
+  const execSection = h('section', { class: 'form-section' },
+    h('h2', null, 'Execution'),
+    h('div', { class: 'fields' }, cwdField, timeoutField),
+    overlapField, catchUpField, enabledField);
+  const form = h('form', { class: 'card', novalidate: true, 'data-job-form': '' },
+    h('section', { class: 'form-section' },
+      h('h2', null, 'Job'),
+      h('div', { class: 'fields', style: { gridTemplateColumns: 'minmax(0,2fr) minmax(0,1fr)' } }, titleField, typeField),
+      bodyField),
+    h('section', { class: 'form-section' }, h('h2', null, 'Schedule'), schedule.el),
+    execSection,
+    h('section', { class: 'form-section' }, h('h2', null, 'Environment variables'), env.el),
+    aiSection,
+    h('div', { class: 'form-actions' }, saveBtn, cancelBtn, h('span', { class: 'grow' }), formError));
+
+  const side = h('div', { class: 'side' });
+  const assist = aiAssist({ prefs, getJob: payload, apply: applyDraft, isExisting: () => !isNew || Boolean(body.value.trim()) });
+  side.append(assist.el);
+  if (job) side.append(aboutCard(job));
+
+  replace(main,
+    h('div', { class: 'page-head' },
+      h('h1', null, isNew ? 'New job' : `Edit job`),
+      job ? h('span', { class: 'muted' }, `#${job.id}`) : null,
+      job ? h('button', { class: 'btn', type: 'button', 'data-run-now': '', onclick: runNow }, icon('play'), 'Run now') : null),
+    h('div', { class: 'editor-layout' }, form, side));
+
+  // --- populate -----------------------------------------------------------------------------------------
+  title.value = start.title;
+  schedule.value = start.schedule;
+  cwd.value = start.cwd || '';
+  setTimeoutMs(start.timeoutMs);
+  catchUp.checked = Boolean(start.catchUp);
+  enabled.checked = start.enabled !== false;
+  env.value = start.env;
+  renderAiOptions(start.ai || { mode: null, model: null, effort: null, permissionMode: null, sandbox: null });
+  syncType();
+  const initial = JSON.stringify(payload());
+
+  function setTimeoutMs(ms) {
+    if (ms === null || ms === undefined) {
+      timeoutValue.value = '';
+      timeoutUnit.value = 'min';
+      return;
+    }
+    const [u, f] = [...UNITS].reverse().find(([, f]) => ms % f === 0) || UNITS[0];
+    timeoutUnit.value = u;
+    timeoutValue.value = String(ms / f);
+  }
+
+  function timeoutMs() {
+    const v = timeoutValue.value.trim();
+    if (!v) return null;
+    const f = UNITS.find(([u]) => u === timeoutUnit.value)[1];
+    return Math.round(Number(v) * f);
+  }
+
+  function syncType() {
+    const t = type.value;
+    body.setLanguage(t === 'script' ? 'shell' : 'prose');
+    if (t === 'script') {
+      bodyLabel.textContent = 'Script';
+      bodyHint.textContent = 'Runs with /bin/sh in the working directory. Tab indents; Esc then Tab moves on.';
+      body.textarea.placeholder = '#!/bin/sh\nset -e\necho "hello from backbeat"';
+    } else if (t === 'ai') {
+      bodyLabel.textContent = 'Instruction';
+      bodyHint.textContent = 'Plain language, given to the AI CLI as the prompt.';
+      body.textarea.placeholder = 'Summarise the git log of the last day into notes/daily.md';
+    } else {
+      bodyLabel.textContent = 'Body';
+      const info = types.find((x) => x.type === t);
+      bodyHint.textContent = `Passed to the ${t}-runner executor.${info && info.description ? ` ${info.description}` : ''}`;
+      body.textarea.placeholder = '';
+    }
+    const info = types.find((x) => x.type === t);
+    typeField.querySelector('.hint').textContent = info && !info.available && executors.length
+      ? `No ${t === 'script' ? 'sh' : t === 'ai' ? 'claude/codex' : t}-runner found: runs will fail until it is installed.` : '';
+    aiSection.hidden = t !== 'ai';
+  }
+  type.addEventListener('change', () => { syncType(); changed(); });
+
+  function payload() {
+    const t = type.value;
+    let ai = null;
+    if (t === 'ai') {
+      const a = {
+        mode: aiMode.value || null, model: aiModel.value.trim() || null, effort: aiEffort.value || null,
+        permissionMode: aiFields.permissionMode.hidden ? null : aiPerm.value || null,
+        sandbox: aiFields.sandbox.hidden ? null : aiSandbox.value || null,
+      };
+      ai = Object.values(a).some((v) => v !== null) ? a : null;
+    }
+    const p = {
+      title: title.value.trim(),
+      type: t,
+      body: body.value,
+      schedule: schedule.value,
+      cwd: cwd.value.trim() || null,
+      env: env.value,
+      timeoutMs: timeoutMs(),
+      overlap: (overlapRadios.find((r) => r.input.checked) || { value: 'queue' }).value,
+      catchUp: catchUp.checked,
+      enabled: enabled.checked,
+      ai,
+    };
+    return p;
+  }
+
+  function changed() {
+    assist.sync();
+    catchUpField.hidden = schedule.value.kind !== 'cron';
+  }
+  form.addEventListener('input', changed);
+  form.addEventListener('change', changed);
+  changed();
+
+  /** Put an AI draft into the form; returns the names of what changed. */
+  function applyDraft(d) {
+    const before = payload();
+    const flash = [];
+    if (typeof d.title === 'string') { title.value = d.title; flash.push(title); }
+    if (typeof d.type === 'string') {
+      if (![...type.options].some((o) => o.value === d.type)) type.append(option(d.type, d.type, d.type));
+      type.value = d.type;
+      syncType();
+    }
+    if (typeof d.body === 'string') { body.value = d.body; flash.push(body.el); }
+    if (d.schedule && typeof d.schedule === 'object') { schedule.value = d.schedule; flash.push(schedule.el); }
+    if ('cwd' in d && d.cwd !== undefined) { cwd.value = d.cwd || ''; flash.push(cwd); }
+    if ('timeoutMs' in d && d.timeoutMs !== undefined) { setTimeoutMs(d.timeoutMs); flash.push(timeoutValue); }
+    if (d.env && typeof d.env === 'object') env.value = d.env;
+    if (d.ai !== undefined && d.ai !== null) renderAiOptions(d.ai);
+    changed();
+    for (const el of flash) {
+      el.classList.remove('changed');
+      void el.offsetWidth; // restart the animation
+      el.classList.add('changed');
+    }
+    const after = payload();
+    const names = { title: 'title', type: 'type', body: 'body', schedule: 'schedule', cwd: 'working directory', timeoutMs: 'timeout', env: 'environment', ai: 'AI settings' };
+    return Object.keys(names).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => names[k]);
+  }
+
+  // --- save ---------------------------------------------------------------------------------------------
+  async function save(e) {
+    if (e) e.preventDefault();
+    errors.clear();
+    const p = payload();
+    let focusEl = null;
+    if (!p.title) focusEl = focusEl || errors.show('title', 'Give the job a title.');
+    if (!p.body.trim()) focusEl = focusEl || errors.show('body', type.value === 'script' ? 'The script is empty.' : 'The instruction is empty.') || body.textarea;
+    if (p.schedule.kind === 'cron' && !p.schedule.expr) focusEl = focusEl || errors.show('schedule.expr', 'Enter a cron expression or pick a preset.');
+    if (p.schedule.kind === 'once' && !p.schedule.at) focusEl = focusEl || errors.show('schedule.at', 'Pick the date and time to run at.');
+    if (p.timeoutMs !== null && !(p.timeoutMs >= 1000 && p.timeoutMs <= 604800000)) focusEl = focusEl || errors.show('timeoutMs', 'The timeout must be between 1 s and 7 days.');
+    if (env.hasLocalErrors()) focusEl = focusEl || env.el.querySelector('[aria-invalid="true"]');
+    if (focusEl) {
+      (focusEl === body.el ? body.textarea : focusEl).focus();
+      formError.textContent = 'Please fix the highlighted fields.';
+      return;
+    }
+    saveBtn.disabled = true;
+    try {
+      const result = isNew ? await post('/jobs', p) : await patch(`/jobs/${id}`, p);
+      saved = true;
+      toast(isNew ? `Created “${result.title}”.` : `Saved “${result.title}”.`, { kind: 'ok' });
+      location.hash = `#/jobs?focus=${result.id}`;
+    } catch (err) {
+      if (err.status === 422 || err.status === 400) {
+        const input = errors.show(err.field, err.message);
+        if (err.field && input) formError.textContent = 'Please fix the highlighted field.';
+        if (input) (input === body.el ? body.textarea : input).focus();
+      } else {
+        formError.textContent = err.message;
+      }
+    } finally {
+      saveBtn.disabled = false;
+    }
+  }
+  form.addEventListener('submit', save);
+
+  async function runNow() {
+    try {
+      const run = await post(`/jobs/${id}/runs`);
+      toast(`Started run #${run.id} (saved version of the job).`, { kind: 'ok', link: { href: `#/runs/${run.id}`, label: 'Watch it →' } });
+    } catch (err) {
+      toastError('Could not start a run', err);
+    }
+  }
+
+  function onKey(e) {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+      e.preventDefault();
+      save();
+    } else if (e.key === 'Escape' && !document.querySelector('dialog[open]')) {
+      // Esc in a field leaves the field (the code editor keeps Esc for its
+      // Tab handling); Esc outside any field leaves the editor.
+      if (!isTyping(e)) location.hash = '#/jobs';
+      else if (!e.target.matches('textarea[data-code]')) e.target.blur();
+    }
+  }
+  document.addEventListener('keydown', onKey);
+  (isNew ? title : title).focus();
+
+  return {
+    cleanup() {
+      document.removeEventListener('keydown', onKey);
+      assist.destroy();
+    },
+    isDirty: () => !saved && JSON.stringify(payload()) !== initial,
+  };
+}
+
+/** Facts about an existing job, beside the form. */
+function aboutCard(job) {
+  const usage = job.usageTotals;
+  return h('section', { class: 'card ai-panel', 'aria-label': 'About this job' },
+    h('h2', null, 'About this job'),
+    h('dl', { class: 'kv', style: { gridTemplateColumns: '1fr 1fr' } },
+      h('div', null, h('dt', null, 'Next run'), h('dd', null, job.nextRunAt ? relTimeEl(job.nextRunAt) : '—')),
+      h('div', null, h('dt', null, 'Last run'), h('dd', null, job.lastRun
+        ? h('a', { href: `#/runs/${job.lastRun.id}` }, statusBadge(job.lastRun.status)) : 'never')),
+      h('div', null, h('dt', null, 'Created'), h('dd', { title: fmtAbs(job.createdAt) }, relTimeEl(job.createdAt))),
+      h('div', null, h('dt', null, 'Updated'), h('dd', null, relTimeEl(job.updatedAt))),
+      usage ? [
+        h('div', null, h('dt', null, 'AI runs kept'), h('dd', null, String(usage.runs))),
+        h('div', null, h('dt', null, 'Cost'), h('dd', null, usage.costUsd == null ? '—' : `$${usage.costUsd.toFixed(4)}`)),
+        h('div', null, h('dt', null, 'Input tokens'), h('dd', null, (usage.inputTokens ?? 0).toLocaleString())),
+        h('div', null, h('dt', null, 'Output tokens'), h('dd', null, (usage.outputTokens ?? 0).toLocaleString())),
+      ] : null),
+    h('a', { href: `#/history?jobId=${job.id}` }, `All runs of this job →`),
+    h('span', { class: 'muted small' }, `Type: ${typeLabel(job.type)}`));
+}

@@ -1,0 +1,123 @@
+// History (#/history?status=a,b&jobId=N&before=X): finished and active runs,
+// newest first, filtered by status (multi-select) and job, with keyset
+// paging ("Newest", "← Newer", "Older →"). The filters live in the URL.
+
+import { get, qs } from '../api.js';
+import { h, replace, setTitle, loading } from '../dom.js';
+import { on } from '../events.js';
+import { relTimeEl } from '../ticker.js';
+import { statusBadge, STATUSES } from '../status.js';
+import { fmtDuration, fmtAbs } from '../time.js';
+import { hashFor } from '../router.js';
+import { icon } from '../icons.js';
+
+const PAGE = 50;
+
+export default async function historyPage(main, { query }) {
+  setTitle('History');
+  const statuses = (query.status || '').split(',').filter((s) => STATUSES.includes(s));
+  const jobId = /^\d+$/.test(query.jobId || '') ? Number(query.jobId) : null;
+  const before = /^\d+$/.test(query.before || '') ? Number(query.before) : null;
+  // Cursors of the pages we came through, so "← Newer" can step back.
+  const trail = (query.trail || '').split('.').filter((x) => /^\d+$/.test(x));
+
+  function go(changes) {
+    const next = { status: statuses.join(','), jobId: jobId ?? '', before: before ?? '', trail: trail.join('.'), ...changes };
+    location.hash = hashFor('history', next);
+  }
+
+  const checks = STATUSES.map((s) => {
+    const input = h('input', { type: 'checkbox', value: s, checked: statuses.includes(s), 'data-status-filter': s });
+    input.addEventListener('change', () => {
+      const chosen = checks.filter((c) => c.checked).map((c) => c.value);
+      go({ status: chosen.join(','), before: '', trail: '' });
+    });
+    return input;
+  });
+  const jobSelect = h('select', { class: 'input', 'aria-label': 'Job', 'data-job-filter': '', style: { width: 'auto', minWidth: '14rem' } },
+    h('option', { value: '' }, 'All jobs'));
+  jobSelect.addEventListener('change', () => go({ jobId: jobSelect.value, before: '', trail: '' }));
+  const clear = h('a', { href: '#/history', class: 'small', hidden: !statuses.length && jobId === null }, 'Clear filters');
+
+  const tbody = h('tbody', { 'data-history': '' }, h('tr', null, h('td', { colspan: 8 }, loading())));
+  const newest = h('button', { class: 'btn sm', type: 'button', disabled: before === null, 'data-newest': '' }, 'Newest');
+  const newer = h('button', { class: 'btn sm', type: 'button', disabled: before === null, 'data-newer': '' }, icon('left'), 'Newer');
+  const older = h('button', { class: 'btn sm', type: 'button', disabled: true, 'data-older': '' }, 'Older', icon('right'));
+  const info = h('span', { class: 'muted small grow' });
+
+  replace(main,
+    h('div', { class: 'page-head' }, h('h1', null, 'History')),
+    h('section', { class: 'card' },
+      h('div', { class: 'filters' },
+        h('fieldset', null, h('legend', null, 'Status'),
+          h('div', { class: 'status-filter' }, checks.map((c) => h('label', null, c, h('span', null, c.value))))),
+        h('div', { class: 'field' }, h('span', { class: 'label', style: { fontWeight: 600, fontSize: '0.82rem', color: 'var(--text-2)' } }, 'Job'), jobSelect),
+        clear)),
+    h('section', { class: 'card section' },
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+        h('thead', null, h('tr', null,
+          ['Run', 'Job', 'Status', 'Trigger', 'Started', 'Duration', 'Exit', 'Error'].map((t, i) =>
+            h('th', { class: i === 5 || i === 6 ? 'num' : null }, t)))),
+        tbody)),
+      h('div', { class: 'pager' }, info, newest, newer, older)));
+
+  newest.addEventListener('click', () => go({ before: '', trail: '' }));
+  newer.addEventListener('click', () => {
+    const prev = trail.slice(0, -1);
+    go({ before: trail.length ? trail[trail.length - 1] : '', trail: prev.join('.') });
+  });
+
+  get('/jobs').then(({ jobs }) => {
+    for (const j of jobs) jobSelect.append(h('option', { value: j.id, selected: j.id === jobId }, `${j.title} (#${j.id})`));
+    if (jobId !== null && ![...jobSelect.options].some((o) => o.value === String(jobId))) {
+      jobSelect.append(h('option', { value: jobId, selected: true }, `Job #${jobId} (deleted)`));
+    }
+  }).catch(() => {});
+
+  function row(run) {
+    const tr = h('tr', { class: 'clickable', 'data-run-id': run.id, 'data-status': run.status },
+      h('td', null, h('a', { href: `#/runs/${run.id}`, class: 'mono' }, `#${run.id}`)),
+      h('td', null, run.jobTitle || `#${run.jobId}`),
+      h('td', null, statusBadge(run.status)),
+      h('td', null, run.trigger),
+      h('td', { title: fmtAbs(run.startedAt || run.queuedAt) }, relTimeEl(run.startedAt || run.queuedAt)),
+      h('td', { class: 'num' }, fmtDuration(run.durationMs)),
+      h('td', { class: 'num' }, run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode)),
+      h('td', { class: 'error-cell', title: run.error || '' }, run.error || ''));
+    tr.addEventListener('click', (e) => {
+      if (e.target.closest('a')) return;
+      location.hash = `#/runs/${run.id}`;
+    });
+    return tr;
+  }
+
+  let shown = [];
+  try {
+    const res = await get(`/runs${qs({ limit: PAGE, before, status: statuses, jobId })}`);
+    shown = res.runs;
+    replace(tbody, shown.length ? shown.map(row)
+      : h('tr', null, h('td', { colspan: 8 }, h('div', { class: 'empty' },
+        h('h2', null, 'No runs'), h('p', null, statuses.length || jobId !== null ? 'No run matches these filters.' : 'Runs appear here once jobs have run.')))));
+    info.textContent = shown.length ? `${shown.length} run${shown.length === 1 ? '' : 's'}${before !== null ? ` older than #${before}` : ''}` : '';
+    older.disabled = res.nextBefore === null || res.nextBefore === undefined;
+    older.onclick = () => go({ before: res.nextBefore, trail: [...trail, ...(before !== null ? [before] : [])].join('.') });
+  } catch (e) {
+    replace(tbody, h('tr', null, h('td', { colspan: 8 }, h('div', { class: 'banner error' }, e.message))));
+  }
+
+  // Keep visible rows current; new runs appear on the first page.
+  const off = on('run', (run) => {
+    const matches = (!statuses.length || statuses.includes(run.status)) && (jobId === null || run.jobId === jobId);
+    const existing = tbody.querySelector(`tr[data-run-id="${run.id}"]`);
+    if (existing) {
+      if (matches) existing.replaceWith(row(run));
+      return;
+    }
+    if (before === null && matches && (!shown.length || run.id > shown[0].id)) {
+      if (!shown.length) tbody.replaceChildren();
+      shown.unshift(run);
+      tbody.prepend(row(run));
+    }
+  });
+  return off;
+}

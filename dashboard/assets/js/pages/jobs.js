@@ -1,0 +1,233 @@
+// Jobs page (#/jobs): every job with type, schedule in words, next run,
+// last run, a strip of recent outcomes, enable toggle, run now, edit and
+// delete. Kept live from /api/events (job, job-deleted, run).
+
+import { get, post, patch, del, qs } from '../api.js';
+import { h, replace, setTitle, loading } from '../dom.js';
+import { on } from '../events.js';
+import { relTimeEl } from '../ticker.js';
+import { statusBadge, typeBadge } from '../status.js';
+import { describeSchedule, scheduleFallback } from '../schedule.js';
+import { renderStrip, STRIP_SIZE } from '../ui/run-strip.js';
+import { icon } from '../icons.js';
+import { toast, toastError } from '../toast.js';
+import { confirmDialog } from '../dialog.js';
+import { fmtAbs } from '../time.js';
+
+/** One job's card; update(job) and addRun(run) keep it current. */
+function jobRow(initial) {
+  let job = initial;
+  let runs = [];
+  const toggle = h('input', { type: 'checkbox', role: 'switch' });
+  const titleLink = h('a', { class: 'job-title' });
+  const meta = h('div', { class: 'job-meta' });
+  const desc = h('div', { class: 'desc' });
+  const next = h('div', { class: 'next' });
+  const strip = h('div', { class: 'job-strip' });
+  const runBtn = h('button', { class: 'btn sm', type: 'button', 'data-action': 'run' }, icon('play'), 'Run now');
+  const editBtn = h('a', { class: 'btn sm ghost', 'data-action': 'edit' }, icon('edit'), 'Edit');
+  const delBtn = h('button', { class: 'btn sm ghost danger', type: 'button', 'data-action': 'delete' }, icon('trash'));
+  const el = h('article', { class: 'card job', 'data-job-id': job.id },
+    h('label', { class: 'switch job-toggle' }, toggle, h('span', { class: 'track' })),
+    h('div', { class: 'job-main' }, titleLink, meta),
+    h('div', { class: 'job-schedule' }, desc, next),
+    strip,
+    h('div', { class: 'job-actions' }, runBtn, editBtn, delBtn));
+
+  toggle.addEventListener('change', async () => {
+    const want = toggle.checked;
+    toggle.disabled = true;
+    try {
+      update(await patch(`/jobs/${job.id}`, { enabled: want }));
+      toast(`${want ? 'Enabled' : 'Disabled'} “${job.title}”`, { kind: 'ok', timeout: 2500 });
+    } catch (e) {
+      toggle.checked = !want;
+      toastError(`Could not ${want ? 'enable' : 'disable'} “${job.title}”`, e);
+    } finally {
+      toggle.disabled = false;
+    }
+  });
+
+  runBtn.addEventListener('click', async () => {
+    runBtn.disabled = true;
+    try {
+      const run = await post(`/jobs/${job.id}/runs`);
+      addRun(run);
+      toast(`Started “${job.title}” (run #${run.id}).`, { kind: 'ok', link: { href: `#/runs/${run.id}`, label: 'Watch it →' } });
+    } catch (e) {
+      toastError(`Could not run “${job.title}”`, e);
+    } finally {
+      runBtn.disabled = false;
+    }
+  });
+
+  delBtn.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: `Delete “${job.title}”?`,
+      message: 'The job, all its runs and their logs are deleted. A running run is stopped first. This cannot be undone.',
+      confirmLabel: 'Delete job',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await del(`/jobs/${job.id}`);
+      el.remove();
+      toast(`Deleted “${job.title}”.`, { kind: 'ok' });
+    } catch (e) {
+      toastError('Delete failed', e);
+    }
+  });
+
+  function update(j) {
+    job = j;
+    el.classList.toggle('disabled', !job.enabled);
+    toggle.checked = job.enabled;
+    toggle.setAttribute('aria-label', `Enabled: ${job.title}`);
+    titleLink.textContent = job.title;
+    titleLink.href = `#/jobs/${job.id}/edit`;
+    titleLink.title = job.title;
+    editBtn.href = `#/jobs/${job.id}/edit`;
+    editBtn.setAttribute('aria-label', `Edit ${job.title}`);
+    runBtn.setAttribute('aria-label', `Run ${job.title} now`);
+    delBtn.setAttribute('aria-label', `Delete ${job.title}`);
+    delBtn.title = 'Delete';
+    const last = job.lastRun;
+    replace(meta,
+      typeBadge(job.type),
+      h('span', null, `#${job.id}`),
+      last ? [h('span', { 'aria-hidden': 'true' }, '·'), 'last run',
+        h('a', { href: `#/runs/${last.id}`, class: 'nowrap' }, statusBadge(last.status)),
+        relTimeEl(last.finishedAt)] : h('span', null, '· never run'),
+      job.usageTotals && job.usageTotals.costUsd != null
+        ? h('span', { title: `${job.usageTotals.runs} AI runs kept` }, `· $${job.usageTotals.costUsd.toFixed(2)}`) : null);
+    desc.textContent = scheduleFallback(job.schedule);
+    const sched = job.schedule;
+    describeSchedule(sched).then((text) => { if (job.schedule === sched) desc.textContent = text; });
+    if (job.nextRunAt) {
+      replace(next, 'Next ', relTimeEl(job.nextRunAt), h('span', { class: 'muted' }, ` · ${fmtAbs(job.nextRunAt)}`));
+    } else {
+      next.textContent = !job.enabled ? 'Disabled: not scheduled' : sched.kind === 'manual' ? 'Runs when you start it' : 'Nothing scheduled';
+    }
+  }
+
+  function setRuns(list) {
+    runs = list;
+    renderStrip(strip, runs);
+  }
+
+  function addRun(run) {
+    const finished = run.finishedAt && !['queued', 'running'].includes(run.status);
+    if (finished && (!job.lastRun || job.lastRun.id <= run.id)) {
+      update({ ...job, lastRun: { id: run.id, status: run.status, finishedAt: run.finishedAt } });
+    }
+    const i = runs.findIndex((r) => r.id === run.id);
+    if (i >= 0) runs[i] = run;
+    else runs = [run, ...runs].sort((a, b) => b.id - a.id).slice(0, STRIP_SIZE);
+    renderStrip(strip, runs);
+  }
+
+  update(job);
+  renderStrip(strip, []);
+  return { el, update, setRuns, addRun, get job() { return job; } };
+}
+
+export default async function jobsPage(main, { query }) {
+  setTitle('Jobs');
+  const search = h('input', { class: 'input', type: 'search', placeholder: 'Filter jobs…  /', 'aria-label': 'Filter jobs by title', 'data-search': '' });
+  const list = h('div', { class: 'job-list', 'aria-live': 'polite' });
+  const empty = h('div', { class: 'card empty', hidden: true },
+    h('h2', null, 'No jobs yet'),
+    h('p', null, 'A job is a shell script or an AI instruction that runs on a schedule or when you start it.'),
+    h('a', { class: 'btn primary', href: '#/jobs/new' }, icon('plus'), 'Create your first job'));
+  const noMatch = h('p', { class: 'muted', hidden: true }, 'No job matches the filter.');
+  replace(main,
+    h('div', { class: 'page-head' },
+      h('h1', null, 'Jobs'),
+      h('a', { class: 'btn primary', href: '#/jobs/new', 'data-new-job': '' }, icon('plus'), 'New job', h('kbd', null, 'n'))),
+    h('div', { class: 'toolbar' }, search, h('span', { class: 'muted small', id: 'jobs-summary' })),
+    list, empty, noMatch);
+  list.append(loading());
+
+  const rows = new Map();
+  const summary = main.querySelector('#jobs-summary');
+
+  function refreshSummary() {
+    const all = [...rows.values()].map((r) => r.job);
+    const enabled = all.filter((j) => j.enabled).length;
+    summary.textContent = all.length ? `${all.length} job${all.length === 1 ? '' : 's'}, ${enabled} enabled` : '';
+    empty.hidden = all.length > 0;
+    applyFilter();
+  }
+
+  function applyFilter() {
+    const q = search.value.trim().toLowerCase();
+    let shown = 0;
+    for (const r of rows.values()) {
+      const hit = !q || r.job.title.toLowerCase().includes(q) || r.job.type.toLowerCase().includes(q);
+      r.el.hidden = !hit;
+      if (hit) shown += 1;
+    }
+    noMatch.hidden = !(q && rows.size && !shown);
+  }
+  search.addEventListener('input', applyFilter);
+  search.addEventListener('keydown', (e) => { if (e.key === 'Escape') { search.value = ''; applyFilter(); search.blur(); } });
+
+  function addRow(job) {
+    const row = jobRow(job);
+    rows.set(job.id, row);
+    list.append(row.el);
+    return row;
+  }
+
+  async function loadRuns(row) {
+    try {
+      const { runs } = await get(`/runs${qs({ jobId: row.job.id, limit: STRIP_SIZE })}`);
+      row.setRuns(runs);
+    } catch { /* strip stays empty */ }
+  }
+
+  async function load() {
+    const { jobs } = await get('/jobs');
+    list.replaceChildren();
+    rows.clear();
+    for (const job of jobs) addRow(job);
+    refreshSummary();
+    // Fetch strips a few at a time.
+    const queue = [...rows.values()];
+    await Promise.all(Array.from({ length: 6 }, async () => {
+      while (queue.length) await loadRuns(queue.shift());
+    }));
+    if (query.focus && rows.has(Number(query.focus))) {
+      const row = rows.get(Number(query.focus));
+      row.el.scrollIntoView({ block: 'center' });
+      row.el.classList.add('changed');
+    }
+  }
+
+  const offs = [
+    on('job', (job) => {
+      const row = rows.get(job.id);
+      if (row) row.update(job);
+      else loadRuns(addRow(job));
+      refreshSummary();
+    }),
+    on('job-deleted', ({ id }) => {
+      const row = rows.get(id);
+      if (row) row.el.remove();
+      rows.delete(id);
+      refreshSummary();
+    }),
+    on('run', (run) => {
+      const row = rows.get(run.jobId);
+      if (row) row.addRun(run);
+    }),
+    on('reconnect', () => load().catch(() => {})),
+  ];
+
+  try {
+    await load();
+  } catch (e) {
+    replace(list, h('div', { class: 'banner error' }, h('div', null, h('strong', null, 'Could not load jobs'), e.message)));
+  }
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,142 @@
+// Preferences (#/preferences): every key with its meaning and an input that
+// is checked as you type; Save sends only the changed keys with
+// PATCH /api/preferences; 422 errors appear next to their field.
+
+import { get, patch } from '../api.js';
+import { h, replace, setTitle, loading } from '../dom.js';
+import { toast } from '../toast.js';
+import { PREFS, PREF_GROUPS, checkPref, humanPref } from '../prefs-schema.js';
+
+export default async function preferencesPage(main) {
+  setTitle('Preferences');
+  main.append(loading());
+  let prefs = await get('/preferences');
+
+  const inputs = new Map();
+  const errorsEl = new Map();
+  const humans = new Map();
+  const saveBtn = h('button', { class: 'btn primary', type: 'submit', disabled: true, 'data-save-prefs': '' }, 'Save preferences');
+  const resetBtn = h('button', { class: 'btn ghost', type: 'button', disabled: true }, 'Undo changes');
+  const formError = h('div', { class: 'form-error', role: 'alert' });
+  const status = h('span', { class: 'muted small' });
+
+  function inputFor(key, spec) {
+    if (spec.kind === 'enum') {
+      return h('select', { class: 'input', name: key, id: `pref-${key}` },
+        spec.values.map((v) => h('option', { value: v }, v === '' ? 'CLI default' : v)));
+    }
+    return h('input', {
+      class: `input ${spec.kind === 'int' ? '' : 'mono'}`, name: key, id: `pref-${key}`,
+      type: spec.kind === 'int' ? 'text' : 'text', inputmode: spec.kind === 'int' ? 'numeric' : null,
+      placeholder: spec.placeholder || '', autocomplete: 'off', spellcheck: 'false',
+    });
+  }
+
+  function prefRow(key) {
+    const spec = PREFS[key] || { label: key, kind: typeof prefs[key] === 'number' ? 'int' : 'string', meaning: '', min: -Infinity, max: Infinity };
+    const input = inputFor(key, spec);
+    const error = h('div', { class: 'error', id: `pref-${key}-err`, role: 'alert' });
+    const human = h('div', { class: 'human' });
+    input.setAttribute('aria-describedby', `pref-${key}-meaning pref-${key}-err`);
+    inputs.set(key, input);
+    errorsEl.set(key, error);
+    humans.set(key, human);
+    input.addEventListener('input', () => onEdit(key));
+    input.addEventListener('change', () => onEdit(key));
+    const def = spec.def === undefined ? null : spec.def;
+    return h('div', { class: 'pref', 'data-pref': key },
+      h('div', null,
+        h('label', { for: `pref-${key}`, class: 'name' }, spec.label, h('span', { class: 'key' }, key)),
+        h('div', { class: 'meaning', id: `pref-${key}-meaning` }, spec.meaning,
+          def !== null ? h('span', { class: 'muted' }, ` Default: ${def === '' ? 'empty' : `${def}${spec.unit ? ` ${spec.unit}` : ''}`}${spec.unit && humanPref(key, def) ? ` (${humanPref(key, def)})` : ''}.`) : null)),
+      h('div', null, input, human),
+      error);
+  }
+
+  const known = new Set(PREF_GROUPS.flatMap((g) => g.keys));
+  const extra = Object.keys(prefs).filter((k) => !known.has(k));
+  const groups = [...PREF_GROUPS, ...(extra.length ? [{ title: 'Other', keys: extra }] : [])];
+  const form = h('form', { class: 'card', novalidate: true, 'data-prefs-form': '' },
+    groups.map((g) => h('section', { class: 'pref-group' }, h('h2', null, g.title), g.keys.map(prefRow))),
+    h('div', { class: 'form-actions' }, saveBtn, resetBtn, status, h('span', { class: 'grow' }), formError));
+
+  replace(main,
+    h('div', { class: 'page-head' }, h('h1', null, 'Preferences'),
+      h('div', { class: 'sub' }, 'Stored in preferences.json in the config directory; changes apply to runs that start after saving.')),
+    form);
+
+  function fill() {
+    for (const [key, input] of inputs) {
+      input.value = prefs[key] === undefined || prefs[key] === null ? '' : String(prefs[key]);
+      errorsEl.get(key).textContent = '';
+      input.removeAttribute('aria-invalid');
+      showHuman(key);
+    }
+    refresh();
+  }
+
+  function showHuman(key) {
+    const n = Number(inputs.get(key).value);
+    humans.get(key).textContent = humanPref(key, n) ? `= ${humanPref(key, n)}` : '';
+  }
+
+  function changes() {
+    const out = {};
+    let bad = false;
+    for (const [key, input] of inputs) {
+      const r = checkPref(key, input.value);
+      if (r.error) { bad = true; continue; }
+      if (r.value !== prefs[key]) out[key] = r.value;
+    }
+    return { out, bad };
+  }
+
+  function refresh() {
+    const { out, bad } = changes();
+    const n = Object.keys(out).length;
+    saveBtn.disabled = n === 0 || bad;
+    resetBtn.disabled = n === 0 && !bad;
+    status.textContent = n ? `${n} unsaved change${n === 1 ? '' : 's'}` : '';
+  }
+
+  function onEdit(key) {
+    const input = inputs.get(key);
+    const r = checkPref(key, input.value);
+    errorsEl.get(key).textContent = r.error || '';
+    if (r.error) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    showHuman(key);
+    formError.textContent = '';
+    refresh();
+  }
+
+  resetBtn.addEventListener('click', fill);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const { out, bad } = changes();
+    if (bad || !Object.keys(out).length) return;
+    saveBtn.disabled = true;
+    try {
+      prefs = await patch('/preferences', out);
+      fill();
+      toast('Preferences saved.', { kind: 'ok' });
+    } catch (err) {
+      const key = err.field && inputs.has(err.field) ? err.field : null;
+      if (key) {
+        errorsEl.get(key).textContent = err.message;
+        inputs.get(key).setAttribute('aria-invalid', 'true');
+        inputs.get(key).focus();
+        formError.textContent = 'Not saved: fix the highlighted field.';
+      } else {
+        formError.textContent = `Not saved: ${err.message}`;
+      }
+      saveBtn.disabled = false;
+    }
+  });
+
+  fill();
+  return {
+    cleanup() {},
+    isDirty: () => Object.keys(changes().out).length > 0,
+  };
+}

@@ -1,0 +1,115 @@
+// Run detail (#/runs/:id): status, trigger, timings, exit code, error, AI
+// usage and cost, and the live log. Status changes arrive on the log
+// stream (`status` events) and on /api/events.
+
+import { get, post } from '../api.js';
+import { h, replace, setTitle, loading } from '../dom.js';
+import { on } from '../events.js';
+import { relTimeEl, elapsedEl } from '../ticker.js';
+import { statusBadge, isActive } from '../status.js';
+import { fmtAbs, fmtDuration } from '../time.js';
+import { icon } from '../icons.js';
+import { toastError } from '../toast.js';
+import { stopButton } from '../ui/run-actions.js';
+import { logView } from '../ui/log-view.js';
+
+function kv(label, value, attrs = {}) {
+  return h('div', attrs, h('dt', null, label), h('dd', null, value));
+}
+
+function timeCell(iso) {
+  return iso ? h('time', { datetime: iso, title: iso }, fmtAbs(iso, { seconds: true })) : '—';
+}
+
+export default async function runDetailPage(main, { id }) {
+  setTitle(`Run #${id}`);
+  main.append(loading());
+  let run;
+  try {
+    run = await get(`/runs/${id}`);
+  } catch (e) {
+    if (e.status !== 404) throw e;
+    replace(main, h('div', { class: 'card empty' },
+      h('h2', null, `Run #${id} not found`),
+      h('p', null, 'It may have been removed by log retention, or its job was deleted.'),
+      h('a', { class: 'btn', href: '#/history' }, 'Browse history')));
+    return null;
+  }
+  setTitle(`Run #${id}`, run.jobTitle);
+
+  const header = h('div', { class: 'page-head' });
+  const facts = h('dl', { class: 'kv', 'data-run-facts': '' });
+  const errorBox = h('div', { class: 'run-error' });
+  const usageBox = h('div');
+  const summary = h('section', { class: 'card' }, h('div', { class: 'card-body' }, facts, errorBox));
+
+  function render() {
+    setTitle(`Run #${run.id} ${run.status}`, run.jobTitle);
+    replace(header,
+      h('div', { style: { marginRight: 'auto', minWidth: 0 } },
+        h('div', { class: 'muted small' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', `#${run.id}`),
+        h('h1', null, h('a', { href: `#/jobs/${run.jobId}/edit`, style: { color: 'inherit' } }, run.jobTitle || `Job #${run.jobId}`),
+          ' ', h('span', { class: 'muted', style: { fontWeight: 400 } }, `run #${run.id}`))),
+      h('span', { 'data-run-status': run.status }, statusBadge(run.status)),
+      isActive(run.status) ? stopButton(run, { small: false, onDone: (r) => { run = r; render(); } }) : null,
+      h('button', { class: 'btn', type: 'button', onclick: runAgain, 'data-run-again': '' }, icon('play'), 'Run again'));
+
+    const running = run.status === 'running';
+    const duration = running && run.startedAt ? elapsedEl(run.startedAt)
+      : run.durationMs !== null && run.durationMs !== undefined ? fmtDuration(run.durationMs) : '—';
+    replace(facts,
+      kv('Status', run.status, { 'data-fact': 'status' }),
+      kv('Trigger', run.trigger),
+      kv('Executor', h('span', { class: 'mono' }, run.executor || '—')),
+      kv('Exit code', run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode), { 'data-fact': 'exit' }),
+      kv('Scheduled for', timeCell(run.scheduledFor)),
+      kv('Queued', timeCell(run.queuedAt)),
+      kv('Started', timeCell(run.startedAt)),
+      kv('Finished', run.finishedAt ? [timeCell(run.finishedAt), h('br'), h('span', { class: 'muted small' }, relTimeEl(run.finishedAt))] : '—'),
+      kv(running ? 'Running for' : 'Duration', duration, { 'data-fact': 'duration' }));
+    replace(errorBox, run.error ? h('div', { class: `banner ${run.status === 'dropped' ? 'info' : 'error'}`, 'data-run-error': '' },
+      h('div', null, h('strong', null, run.status === 'dropped' ? 'Dropped' : 'Why it did not succeed'), run.error)) : null);
+    const u = run.usage;
+    replace(usageBox, u ? h('section', { class: 'card section', 'aria-labelledby': 'usage-title', 'data-usage': '' },
+      h('div', { class: 'card-head' }, h('h2', { id: 'usage-title' }, 'AI usage')),
+      h('div', { class: 'card-body' }, h('dl', { class: 'kv' },
+        kv('Model', h('span', { class: 'mono' }, u.model || '—')),
+        kv('Turns', u.turns ?? '—'),
+        kv('Input tokens', (u.inputTokens ?? 0).toLocaleString()),
+        kv('Output tokens', (u.outputTokens ?? 0).toLocaleString()),
+        kv('Cost', u.costUsd === null || u.costUsd === undefined ? 'not reported' : `$${u.costUsd.toFixed(4)}`)))) : null);
+  }
+
+  async function runAgain() {
+    try {
+      const next = await post(`/jobs/${run.jobId}/runs`);
+      location.hash = `#/runs/${next.id}`;
+    } catch (e) {
+      toastError('Could not start a run', e);
+    }
+  }
+
+  function update(r) {
+    if (!r || r.id !== run.id) return;
+    // Never go back from a final status to an active one on a stale event.
+    if (!isActive(run.status) && isActive(r.status)) return;
+    run = { ...run, ...r };
+    render();
+  }
+
+  const log = logView(run, {
+    onStatus: update,
+    onEnd: async () => {
+      try {
+        update(await get(`/runs/${run.id}`));
+      } catch { /* keep what we have */ }
+    },
+  });
+  render();
+  replace(main, header, summary, usageBox, log.el);
+  const off = on('run', update);
+  return () => {
+    off();
+    log.destroy();
+  };
+}
