@@ -31,6 +31,7 @@ pub struct App {
     /// Run actors and other background work, awaited at shutdown.
     pub tasks: TaskTracker,
     pub sessions: crate::api::auth::Sessions,
+    pub metrics: crate::metrics::Metrics,
     /// The address actually bound (known after listening).
     pub port: std::sync::atomic::AtomicU16,
 }
@@ -51,6 +52,7 @@ impl App {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             sessions: Default::default(),
+            metrics: Default::default(),
             port: std::sync::atomic::AtomicU16::new(0),
         })
     }

@@ -15,6 +15,7 @@ pub mod app;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod metrics;
 pub mod model;
 pub mod preferences;
 pub mod runner;

@@ -6,7 +6,7 @@ use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::json;
 
-use super::body::{json_response, no_content, read_json, require_json};
+use super::body::{Response, json_response, no_content, read_json, require_json};
 use super::error::{ApiError, ApiResult};
 use super::query::Query;
 use crate::app::App;
@@ -30,7 +30,11 @@ pub async fn list(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
 pub async fn create(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
     let body = require_json(req).await?;
     let view = service::jobs::create(app, &body).await?;
-    Ok(json_response(StatusCode::CREATED, &view))
+    let location = format!("/api/jobs/{}", view.id);
+    Ok(with_location(
+        json_response(StatusCode::CREATED, &view),
+        &location,
+    ))
 }
 
 pub async fn get(app: &Arc<App>, id: i64) -> ApiResult {
@@ -67,7 +71,20 @@ pub async fn run_now(app: &Arc<App>, id: i64, req: Request<Incoming>) -> ApiResu
         }
     };
     let run = service::runs::run_now(app, id, env).await?;
-    Ok(json_response(StatusCode::ACCEPTED, &run.to_json()))
+    let location = format!("/api/runs/{}", run.id);
+    Ok(with_location(
+        json_response(StatusCode::ACCEPTED, &run.to_json()),
+        &location,
+    ))
+}
+
+fn with_location(mut response: Response, location: &str) -> Response {
+    if let Ok(value) = location.parse() {
+        response
+            .headers_mut()
+            .insert(hyper::header::LOCATION, value);
+    }
+    response
 }
 
 /// Parses a path id; anything but a positive integer is a 404.

@@ -36,7 +36,7 @@ fn offset_of(req: &Request<Incoming>) -> Result<u64, ApiError> {
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    match from_query.or(from_header) {
+    match from_header.or(from_query) {
         Some(offset) if offset < 0 => Err(ApiError::bad_request("offset must be 0 or more")),
         Some(offset) => Ok(offset as u64),
         None => Ok(0),

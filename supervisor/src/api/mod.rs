@@ -105,11 +105,17 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         ));
     }
     if !auth::authorized(app, &req) {
-        return Err(ApiError::new(
+        let mut response = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "missing or wrong token: send Authorization: Bearer <token> (run `backbeat url` or read <config-dir>/token)",
-        ));
+        )
+        .into_response();
+        response.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            hyper::header::HeaderValue::from_static("Bearer realm=\"backbeat\""),
+        );
+        return Ok(response);
     }
     if matches!(
         method,
@@ -118,6 +124,12 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         body::check_body_headers(&req)?;
     }
 
+    if segments == ["metrics"] {
+        return match method {
+            Method::GET => settings::metrics(app),
+            _ => Err(ApiError::not_found(format!("no route for {method} {path}"))),
+        };
+    }
     use Method as M;
     match (&method, &segments[1..]) {
         (&M::GET, ["jobs"]) => jobs::list(app, &req).await,

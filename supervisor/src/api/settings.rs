@@ -29,6 +29,18 @@ pub async fn executors(app: &Arc<App>) -> ApiResult {
     ))
 }
 
+pub fn metrics(app: &App) -> ApiResult {
+    let planned = app.schedule().len();
+    let text = app
+        .metrics
+        .render(app.queue.running_count(), app.queue.queued_count(), planned);
+    Ok(super::body::response(
+        StatusCode::OK,
+        "text/plain; version=0.0.4; charset=utf-8",
+        text,
+    ))
+}
+
 pub fn preferences(app: &App) -> ApiResult {
     Ok(json_response(StatusCode::OK, &app.prefs().to_json()))
 }

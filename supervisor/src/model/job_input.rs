@@ -136,14 +136,21 @@ impl JobFields {
             job.body = parse_body(body)?;
         }
         if let Some(schedule) = fields.opt_object("schedule")? {
-            job.schedule = parse_schedule(&schedule, ctx.now)?;
+            // Sending back the schedule a job already has (e.g. a GET
+            // result of a fired once-job) is not a change to validate.
+            let unchanged = fields
+                .raw("schedule")
+                .and_then(|v| serde_json::from_value::<Schedule>(v.clone()).ok())
+                == Some(existing.schedule.clone());
+            if !unchanged {
+                job.schedule = parse_schedule(&schedule, ctx.now)?;
+            }
         }
         if let Some(enabled) = fields.opt_bool("enabled")? {
             if enabled
                 && !existing.enabled
                 && let Schedule::Once { at } = &job.schedule
                 && parse_rfc3339(at).is_some_and(|at| at <= ctx.now)
-                && !fields.has("schedule")
             {
                 return Err(Invalid::value(
                     "schedule.at",

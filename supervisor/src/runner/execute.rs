@@ -414,6 +414,7 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
     let log_bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let keep = app.prefs().log_retention_per_job;
     let job_id = job.id;
+    let status = ending.status;
     let finished_at = now_ms();
     let result = app
         .db
@@ -439,6 +440,7 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
         })
         .await;
     app.queue.finished(run_id);
+    app.metrics.run_finished(status);
     match result {
         Ok((run, deleted)) => {
             crate::service::runs::remove_logs(app, job_id, &deleted);

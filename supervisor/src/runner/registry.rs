@@ -82,14 +82,19 @@ impl ExecutorRegistry {
 
     /// Every runner: the built-ins (found or not) and each custom
     /// `*-runner` in the executors directory, next to backbeat, or on PATH.
+    /// A `*-runner` on PATH that does not answer `--describe` with a
+    /// protocol line is some other program (e.g. `gitlab-runner`) and is
+    /// left out.
     pub async fn list(&self) -> Vec<ExecutorInfo> {
         let mut names: Vec<String> = BUILT_INS.iter().map(|s| s.to_string()).collect();
         let mut dirs: Vec<PathBuf> = vec![self.executors_dir.clone()];
         dirs.extend(self.own_dir.clone());
+        let own_dirs = dirs.len();
+        let mut from_path_only: Vec<String> = Vec::new();
         if let Some(path) = std::env::var_os("PATH") {
             dirs.extend(std::env::split_paths(&path));
         }
-        for dir in dirs {
+        for (index, dir) in dirs.into_iter().enumerate() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
@@ -102,13 +107,19 @@ impl ExecutorRegistry {
                     && !names.contains(&name)
                     && is_executable(&entry.path())
                 {
+                    if index >= own_dirs {
+                        from_path_only.push(name.clone());
+                    }
                     names.push(name);
                 }
             }
         }
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            out.push(self.info(&name).await);
+            let info = self.info(&name).await;
+            if info.available || !from_path_only.contains(&name) {
+                out.push(info);
+            }
         }
         out
     }

@@ -17,7 +17,10 @@ pub async fn run(app: Arc<App>) {
             _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
         }
         let now = now_ms();
+        let decided = std::time::Instant::now();
         let fires = app.schedule().take_due(now);
+        app.metrics
+            .tick(decided.elapsed().as_nanos() as u64, fires.len());
         if !fires.is_empty() {
             crate::service::fire::fire(&app, fires, now).await;
         }

@@ -401,3 +401,51 @@ fn the_calendar_lists_upcoming_runs_of_enabled_jobs() {
         "7 days × 4 a day"
     );
 }
+
+#[test]
+fn a_get_result_of_a_fired_once_job_can_be_sent_back() {
+    let mut server = Server::start();
+    let at = backbeat::time::to_rfc3339((backbeat::time::now_ms() / 1000 + 2) * 1000);
+    let job = server.create_job(json!({"body": "true", "schedule": {"kind": "once", "at": at}}));
+    let id = job["id"].as_i64().unwrap();
+    crate::fixture::eventually(10, "fired", || {
+        server.get(&format!("/api/jobs/{id}")).json()["enabled"] == false
+    });
+    let mut fired = server.get(&format!("/api/jobs/{id}")).json();
+    fired["title"] = json!("renamed");
+    let reply = server.patch(&format!("/api/jobs/{id}"), fired.clone());
+    assert_eq!(
+        reply.status, 200,
+        "an unchanged past schedule is not re-validated: {}",
+        reply.body
+    );
+    fired["enabled"] = json!(true);
+    server
+        .patch(&format!("/api/jobs/{id}"), fired)
+        .assert_error(422, "validation_failed", Some("schedule.at"));
+    server.kill9();
+}
+
+#[test]
+fn created_resources_have_a_location_and_401_says_how_to_authenticate() {
+    let server = Server::start();
+    let reply = server.post(
+        "/api/jobs",
+        json!({"title": "t", "type": "script", "body": "true", "schedule": {"kind": "manual"}}),
+    );
+    let id = reply.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/api/jobs/{id}").as_str())
+    );
+    let run = server.send("POST", &format!("/api/jobs/{id}/runs"), None);
+    assert_eq!(
+        run.header("location"),
+        Some(format!("/api/runs/{}", run.json()["id"]).as_str())
+    );
+    let denied = server.get_with("/api/jobs", &[]);
+    assert_eq!(
+        denied.header("www-authenticate"),
+        Some("Bearer realm=\"backbeat\"")
+    );
+}

@@ -388,3 +388,33 @@ fn history_pages_with_a_keyset_cursor_and_filters() {
         .get("/api/runs?jobId=abc")
         .assert_error(400, "bad_request", None);
 }
+
+#[test]
+fn metrics_count_runs_and_need_the_token() {
+    let server = Server::start();
+    let job = server.script_job("true");
+    server.wait_finished(server.run_now(job));
+    server.wait_finished(server.run_now(server.script_job("false")));
+    server
+        .get_with("/metrics", &[])
+        .assert_error(401, "unauthorized", None);
+    let reply = server.get("/metrics");
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = reply.body;
+    assert!(
+        text.contains("backbeat_runs_finished_total{status=\"success\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("backbeat_runs_finished_total{status=\"failure\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE backbeat_runs_running gauge"));
+    assert!(text.contains("backbeat_runs_queued 0"));
+}
