@@ -165,3 +165,17 @@ fn the_event_feed_reports_job_and_run_changes() {
         json!({"id": job})
     );
 }
+
+#[test]
+fn last_event_id_wins_over_the_offset_in_the_url() {
+    let server = Server::start();
+    let run_id = server.run_now(server.script_job("printf 'abcdef\\nghij\\n'"));
+    server.wait_finished(run_id);
+    // A reconnecting EventSource keeps its URL but sends Last-Event-ID.
+    let mut stream = server.sse(
+        &format!("/api/runs/{run_id}/log/stream?offset=0"),
+        &[("Last-Event-ID", "9")],
+    );
+    let log = stream.next_named("log").unwrap().json();
+    assert_eq!(log, json!({"offset": 9, "text": "ij\n"}));
+}
