@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod app;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod events;

@@ -1,5 +1,6 @@
 //! The `backbeat` command: `backbeat` / `backbeat serve` runs the
-//! supervisor; `backbeat url` prints the dashboard login link.
+//! supervisor; `backbeat url` prints the dashboard login link; `jobs`,
+//! `runs`, `run`, `logs` and `stop` drive a running supervisor over HTTP.
 
 use std::process::ExitCode;
 
@@ -23,6 +24,33 @@ enum Command {
     Serve,
     /// Print the dashboard login URL (with the API token).
     Url,
+    /// List the jobs of the running Backbeat.
+    Jobs,
+    /// List recent runs, newest first.
+    Runs {
+        /// Only runs of this job.
+        #[arg(long)]
+        job: Option<i64>,
+        /// Only these statuses, comma-separated (e.g. failure,timeout).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Run a job now; with --follow, stream its log and exit 0 only on success.
+    Run {
+        job: i64,
+        #[arg(long, short)]
+        follow: bool,
+    },
+    /// Print a run's log; with --follow, until the run ends.
+    Logs {
+        run: i64,
+        #[arg(long, short)]
+        follow: bool,
+    },
+    /// Stop a running run, or drop a queued one.
+    Stop { run: i64 },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +71,29 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
+        command => client(config, command),
+    }
+}
+
+fn client(config: Config, command: Command) -> ExitCode {
+    let client = match backbeat::client::Client::new(&config) {
+        Ok(client) => client,
+        Err(e) => return fail(&e),
+    };
+    let outcome = match command {
+        Command::Jobs => client.jobs().map(|_| true),
+        Command::Runs { job, status, limit } => {
+            client.runs(job, status.as_deref(), limit).map(|_| true)
+        }
+        Command::Run { job, follow } => client.run(job, follow),
+        Command::Logs { run, follow } => client.logs(run, follow),
+        Command::Stop { run } => client.stop(run).map(|_| true),
+        Command::Serve | Command::Url => unreachable!("handled above"),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => fail(&e),
     }
 }
 

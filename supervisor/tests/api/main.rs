@@ -5,6 +5,7 @@
 mod fixture;
 
 mod ai;
+mod cli;
 mod jobs;
 mod logs;
 mod real_cli;
