@@ -301,24 +301,7 @@ test('changes a preference, validated, and it persists after a reload', async ()
   assert.equal(prefs.logRetentionPerJob, 77);
 });
 
-/**
- * The AI draft endpoint belongs to the supervisor; while it is not served
- * (404 "no route") the AI tests are skipped, saying so, instead of failing.
- */
-async function skipWithoutDraftEndpoint(t) {
-  try {
-    await server.api('POST', '/ai/draft', {});
-  } catch (e) {
-    if (e.status === 404) {
-      t.skip(`POST /api/ai/draft is not served by this build yet (404: ${e.data?.error?.message})`);
-      return true;
-    }
-  }
-  return false;
-}
-
-test('drafts a job with AI (fake claude), refines it, and saves only on Save', async (t) => {
-  if (await skipWithoutDraftEndpoint(t)) return;
+test('drafts a job with AI (fake claude), refines it, and saves only on Save', async () => {
   await server.api('PATCH', '/preferences', { claudeBinary: join(FIXTURES, 'fake-claude'), aiMode: 'claude' });
   await visit(page, server, 'jobs/new', 'New job');
   await page.fill('[data-ai-description]', 'check free disk space every morning');
@@ -347,8 +330,7 @@ test('drafts a job with AI (fake claude), refines it, and saves only on Save', a
   assert.equal(saved.timeoutMs, 60000);
 });
 
-test('an AI CLI failure is shown verbatim', async (t) => {
-  if (await skipWithoutDraftEndpoint(t)) return;
+test('an AI CLI failure is shown verbatim', async () => {
   await server.api('PATCH', '/preferences', { claudeBinary: join(FIXTURES, 'broken-claude') });
   await visit(page, server, 'jobs/new', 'New job');
   await page.fill('[data-ai-description]', 'anything');

@@ -77,6 +77,9 @@ const absSecFmt = new Intl.DateTimeFormat(undefined, {
 const shortFmt = new Intl.DateTimeFormat(undefined, {
   month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
 });
+const shortSecFmt = new Intl.DateTimeFormat(undefined, {
+  month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+});
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** Full local date-time, e.g. "Tue, 24 Nov 2026, 03:00" (with seconds if asked). */
@@ -85,10 +88,10 @@ export function fmtAbs(date, { seconds = false } = {}) {
   return (seconds ? absSecFmt : absFmt).format(new Date(date));
 }
 
-/** Compact local date-time: "24 Nov, 03:00". */
-export function fmtShort(date) {
+/** Compact local date-time: "24 Nov, 03:00" (with seconds if asked). */
+export function fmtShort(date, { seconds = false } = {}) {
   if (!date) return '—';
-  return shortFmt.format(new Date(date));
+  return (seconds ? shortSecFmt : shortFmt).format(new Date(date));
 }
 
 /** Local clock time: "03:00". */

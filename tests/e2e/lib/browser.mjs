@@ -62,9 +62,17 @@ export async function visit(page, server, route, heading) {
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const vp = page.viewportSize();
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  await page.setViewportSize({ width: vp.width, height: Math.min(Math.max(height, vp.height), 4000) });
-  await page.waitForTimeout(150);
+  // Grow the viewport to the page until the height settles (late content
+  // such as a debounced preview can still make the page taller).
+  let height = vp.height;
+  for (let i = 0; i < 4; i += 1) {
+    const h = await page.evaluate(() => document.documentElement.scrollHeight);
+    const want = Math.min(Math.max(h, vp.height), 5000);
+    if (want === height && i > 0) break;
+    height = want;
+    await page.setViewportSize({ width: vp.width, height });
+    await page.waitForTimeout(200);
+  }
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
   await page.setViewportSize(vp);
 }

@@ -12,7 +12,7 @@ import { hashFor } from '../router.js';
 import { icon } from '../icons.js';
 
 const MONTH_CELL_GROUPS = 3;
-const WEEK_LIST_MAX = 8;
+const WEEK_SPLIT_MAX = 4; // more runs of one job in a day are collapsed
 
 const dowFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
@@ -21,7 +21,7 @@ const rangeFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'sh
 function occLink(group, { showAll = false } = {}) {
   const times = group.times.map(fmtTime);
   const title = `${group.title}: ${group.count === 1 ? times[0] : `${group.count}× (${times[0]}–${times[times.length - 1]})`}`;
-  return h('a', { class: 'occ', href: `#/jobs/${group.jobId}/edit`, title, 'data-occ-job': group.jobId },
+  return h('a', { class: 'occ', href: `#/jobs/${group.jobId}/edit`, title, 'data-occ-job': group.jobId, style: { '--job-hue': String((group.jobId * 67) % 360) } },
     h('time', { datetime: group.first }, times[0]),
     h('span', { class: 't' }, group.title),
     group.count > 1 && !showAll ? h('span', { class: 'n' }, `×${group.count}`) : null);
@@ -92,17 +92,21 @@ export default async function calendarPage(main, { query }) {
       if (view === 'month' && d.getMonth() !== anchor.getMonth()) cls.push('other');
       if (key < today) cls.push('past');
       const cell = h('div', { class: cls.join(' '), 'data-day': key, 'aria-label': `${dayFmt.format(d)}: ${list.length} run${list.length === 1 ? '' : 's'}` },
-        h('div', { class: 'cal-date' }, view === 'week' ? null : String(d.getDate()), view === 'week' ? h('span', null, dayFmt.format(d)) : null));
+        view === 'week'
+          ? h('div', { class: 'cal-date' }, h('span', null, dayFmt.format(d)))
+          : h('a', { class: 'cal-date', href: hashFor('calendar', { view: 'week', date: key }), title: `Week of ${dayFmt.format(d)}` }, String(d.getDate())));
       if (view === 'week') {
         cell.querySelector('.cal-date').style.width = 'auto';
         cell.querySelector('.cal-date').style.borderRadius = '6px';
         cell.querySelector('.cal-date').style.padding = '0 0.4rem';
-        // Individual times when few, collapsed per job when busy.
-        if (list.length <= WEEK_LIST_MAX) {
-          for (const o of list) cell.append(occLink({ jobId: o.jobId, title: o.title, first: o.at, count: 1, times: [o.at] }));
-        } else {
-          for (const g of groups) cell.append(occLink(g));
+        // A job's few runs of the day one by one; a busy job as one line.
+        const lines = [];
+        for (const g of groups) {
+          if (g.count > WEEK_SPLIT_MAX) lines.push(g);
+          else for (const t of g.times) lines.push({ ...g, first: t, count: 1, times: [t] });
         }
+        lines.sort((a, b) => a.first.localeCompare(b.first));
+        for (const g of lines) cell.append(occLink(g));
       } else {
         for (const g of groups.slice(0, MONTH_CELL_GROUPS)) cell.append(occLink(g));
         if (groups.length > MONTH_CELL_GROUPS) {

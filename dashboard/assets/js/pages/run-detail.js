@@ -7,7 +7,7 @@ import { h, replace, setTitle, loading } from '../dom.js';
 import { on } from '../events.js';
 import { relTimeEl, elapsedEl } from '../ticker.js';
 import { statusBadge, isActive } from '../status.js';
-import { fmtAbs, fmtDuration } from '../time.js';
+import { fmtAbs, fmtShort, fmtDuration } from '../time.js';
 import { icon } from '../icons.js';
 import { toastError } from '../toast.js';
 import { stopButton } from '../ui/run-actions.js';
@@ -18,7 +18,7 @@ function kv(label, value, attrs = {}) {
 }
 
 function timeCell(iso) {
-  return iso ? h('time', { datetime: iso, title: iso }, fmtAbs(iso, { seconds: true })) : '—';
+  return iso ? h('time', { datetime: iso, title: fmtAbs(iso, { seconds: true }) }, fmtShort(iso, { seconds: true })) : '—';
 }
 
 export default async function runDetailPage(main, { id }) {
@@ -65,7 +65,7 @@ export default async function runDetailPage(main, { id }) {
       kv('Scheduled for', timeCell(run.scheduledFor)),
       kv('Queued', timeCell(run.queuedAt)),
       kv('Started', timeCell(run.startedAt)),
-      kv('Finished', run.finishedAt ? [timeCell(run.finishedAt), h('br'), h('span', { class: 'muted small' }, relTimeEl(run.finishedAt))] : '—'),
+      kv('Finished', run.finishedAt ? [timeCell(run.finishedAt), ' ', h('span', { class: 'muted small' }, '(', relTimeEl(run.finishedAt), ')')] : '—'),
       kv(running ? 'Running for' : 'Duration', duration, { 'data-fact': 'duration' }));
     replace(errorBox, run.error ? h('div', { class: `banner ${run.status === 'dropped' ? 'info' : 'error'}`, 'data-run-error': '' },
       h('div', null, h('strong', null, run.status === 'dropped' ? 'Dropped' : 'Why it did not succeed'), run.error)) : null);

@@ -29,7 +29,8 @@ function activeRow(run, onUpdate) {
     h('td', null, run.trigger),
     h('td', null, relTimeEl(since)),
     h('td', { class: 'num' }, since ? elapsedEl(since) : '—', run.status === 'queued' ? h('span', { class: 'muted small' }, ' waiting') : null),
-    h('td', { class: 'num' }, h('a', { class: 'btn sm ghost', href: `#/runs/${run.id}` }, 'Log'), ' ', stopButton(run, { onDone: onUpdate })));
+    h('td', null, h('div', { class: 'cell-actions' },
+      h('a', { class: 'btn sm ghost', href: `#/runs/${run.id}` }, 'Log'), stopButton(run, { onDone: onUpdate }))));
 }
 
 function recentRow(run) {

@@ -45,6 +45,8 @@ export function renderStrip(el, runs) {
   const ok = list.filter((r) => r.status === 'success').length;
   const done = list.filter((r) => !['queued', 'running'].includes(r.status)).length;
   const med = median(finished);
+  const active = list.length - done;
   el.append(bars, h('div', { class: 'strip-caption' },
-    `${ok}/${done} ok`, med !== null ? ` · median ${fmtDuration(med)}` : ''));
+    done ? `${ok}/${done} ok` : '', done && med !== null ? ` · median ${fmtDuration(med)}` : '',
+    active ? `${done ? ' · ' : ''}${active} active` : ''));
 }
