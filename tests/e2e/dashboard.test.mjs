@@ -167,6 +167,31 @@ test('runs the job and shows its log arriving live, with ANSI colours', async ()
   await page.locator(`[data-job-id="${ids.greeting}"] .strip a.s-success`).waitFor();
 });
 
+test('the log follows new output, pauses when scrolled up, and jumps to the end', async () => {
+  const job = await server.api('POST', '/jobs', {
+    title: 'E2E chatty', type: 'script', schedule: { kind: 'manual' },
+    body: 'i=1; while [ $i -le 150 ]; do echo "line $i"; i=$((i+1)); done\nsleep 2.5\ni=151; while [ $i -le 300 ]; do echo "line $i"; i=$((i+1)); done\n',
+  });
+  const run = await server.api('POST', `/jobs/${job.id}/runs`);
+  await visit(page, server, `runs/${run.id}`);
+  const log = page.locator('[data-log]');
+  await textMatches(log, /line 150\n/);
+  const atBottom = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 30);
+  await server.until(atBottom, { timeout: 3000 });
+  assert.equal(await page.locator('[data-jump]').isVisible(), false);
+
+  // Scrolling up stops the following and offers the jump button.
+  await log.evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+  await page.locator('[data-jump]').waitFor();
+  await textMatches(log, /line 300\n/, 10000);
+  assert.equal(await log.evaluate((el) => el.scrollTop), 0, 'stays where the person scrolled');
+
+  await page.click('[data-jump]');
+  assert.equal(await atBottom(), true);
+  await page.locator('[data-jump]').waitFor({ state: 'hidden' });
+  await server.api('DELETE', `/jobs/${job.id}`);
+});
+
 test('stops a long run from the Runs page; it ends as failure "stopped by user"', async () => {
   const job = await server.api('POST', '/jobs', {
     title: 'E2E sleeper', type: 'script', body: 'echo sleeping\nsleep 30\n', schedule: { kind: 'manual' },
@@ -191,6 +216,42 @@ test('stops a long run from the Runs page; it ends as failure "stopped by user"'
   const after = await server.api('GET', `/runs/${run.id}`);
   assert.equal(after.status, 'failure');
   assert.equal(after.error, 'stopped by user');
+});
+
+test('drops a queued run from the Runs page', async () => {
+  await server.api('PATCH', '/preferences', { maxConcurrentRuns: 1 });
+  const job = await server.api('POST', '/jobs', { title: 'E2E queue', type: 'script', body: 'sleep 30', schedule: { kind: 'manual' } });
+  await visit(page, server, 'runs', 'Runs');
+  const first = await server.api('POST', `/jobs/${job.id}/runs`);
+  const second = await server.api('POST', `/jobs/${job.id}/runs`);
+  const queued = page.locator(`[data-active-runs] tr[data-run-id="${second.id}"][data-status="queued"]`);
+  await queued.waitFor();
+  await textMatches(queued, /waiting/);
+  await queued.getByRole('button', { name: 'Drop' }).click();
+  await textMatches(page.locator(`[data-recent-runs] tr[data-run-id="${second.id}"]`), /dropped/);
+  await page.locator(`[data-active-runs] [data-stop="${first.id}"]`).click();
+  await textMatches(page.locator(`[data-recent-runs] tr[data-run-id="${first.id}"]`), /stopped by user/);
+  await server.api('PATCH', '/preferences', { maxConcurrentRuns: 4 });
+  await server.api('DELETE', `/jobs/${job.id}`);
+});
+
+test('a once schedule is picked with the date and time picker, in the browser zone', async () => {
+  await visit(page, server, 'jobs/new', 'New job');
+  await page.fill('input[name=title]', 'E2E once');
+  await page.locator('textarea[data-code]').fill('echo once');
+  await page.locator('[data-kind="once"]').check();
+  const year = new Date().getFullYear() + 1;
+  await page.fill('[data-name="schedule.at"]', `${year}-07-14T09:30`);
+  await textMatches(page.locator('[data-field="schedule"] .preview-box:visible'), /Runs in/);
+  await page.click('[data-save]');
+  await urlMatches(/#\/jobs\?focus=\d+$/);
+  const id = Number(/focus=(\d+)/.exec(page.url())[1]);
+  const job = await server.api('GET', `/jobs/${id}`);
+  // 09:30 in Paris in July (CEST, UTC+2) is 07:30 UTC.
+  assert.equal(job.schedule.kind, 'once');
+  assert.equal(new Date(job.schedule.at).toISOString(), `${year}-07-14T07:30:00.000Z`);
+  await textMatches(page.locator(`[data-job-id="${id}"] .job-schedule .desc`), /Once/);
+  await server.api('DELETE', `/jobs/${id}`);
 });
 
 test('filters history by status and by job', async () => {
@@ -328,6 +389,28 @@ test('drafts a job with AI (fake claude), refines it, and saves only on Save', a
   const saved = jobs.find((j) => j.title === 'Hourly disk space report');
   assert.ok(saved, 'saved after pressing Save');
   assert.equal(saved.timeoutMs, 60000);
+});
+
+test('an AI run shows its usage and cost (fake claude)', async () => {
+  const job = await server.api('POST', '/jobs', {
+    title: 'E2E summary', type: 'ai', body: 'Summarise the last commits.', schedule: { kind: 'manual' },
+    ai: { mode: 'claude', model: null, effort: null, permissionMode: 'acceptEdits', sandbox: null },
+  });
+  const run = await server.api('POST', `/jobs/${job.id}/runs`);
+  await visit(page, server, `runs/${run.id}`);
+  await page.locator('[data-run-status="success"]').waitFor();
+  const usage = page.locator('[data-usage]');
+  await textMatches(usage, /claude-sonnet-4-5/);
+  const text = await usage.textContent();
+  assert.match(text, /Turns\s*2/);
+  assert.match(text, /Input tokens\s*4,000/);
+  assert.match(text, /Output tokens\s*84/);
+  assert.match(text, /Cost\s*\$0\.0123/);
+  await textMatches(page.locator('[data-log]'), /Summary written/);
+  // The job's total cost shows on the jobs page.
+  await visit(page, server, 'jobs', 'Jobs');
+  await textMatches(page.locator(`[data-job-id="${job.id}"] .job-meta`), /\$0\.01/);
+  await server.api('DELETE', `/jobs/${job.id}`);
 });
 
 test('an AI CLI failure is shown verbatim', async () => {

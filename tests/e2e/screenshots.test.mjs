@@ -6,7 +6,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { join } from 'node:path';
+import { startServer, FIXTURES } from './lib/server.mjs';
 import { launch, newPage, login, screenshot } from './lib/browser.mjs';
 
 let server;
@@ -48,7 +49,14 @@ before(async () => {
   seed.slow = await api('POST', '/jobs', {
     title: 'Re-index the photo library', type: 'script', body: 'echo "indexing…"\nsleep 120\n', schedule: { kind: 'manual' },
   });
+  seed.upload = await api('POST', '/jobs', {
+    title: 'Upload photos to the NAS', type: 'script', body: 'echo "uploading…"\nsleep 5\n',
+    schedule: { kind: 'once', at: new Date(Date.now() + 3 * 86400_000).toISOString() }, timeoutMs: 1000,
+  });
+  await api('PATCH', '/preferences', { claudeBinary: join(FIXTURES, 'fake-claude') });
   const runs = [];
+  runs.push(await api('POST', `/jobs/${seed.upload.id}/runs`));
+  seed.aiRun = await api('POST', `/jobs/${seed.ai.id}/runs`);
   for (let i = 0; i < 4; i += 1) runs.push(await api('POST', `/jobs/${seed.build.id}/runs`));
   for (let i = 0; i < 3; i += 1) runs.push(await api('POST', `/jobs/${seed.flaky.id}/runs`));
   runs.push(await api('POST', `/jobs/${seed.backup.id}/runs`));
@@ -73,6 +81,7 @@ const PAGES = [
   ['job-edit-ai', 'Edit job', '[data-section="ai"]', () => `#/jobs/${seed.ai.id}/edit`],
   ['runs', 'Runs', '[data-active-runs] tr[data-run-id]'],
   ['run-detail', null, '[data-log-state="ended"]', () => `#/runs/${seed.buildRun.id}`],
+  ['run-detail-ai', null, '[data-usage]', () => `#/runs/${seed.aiRun.id}`],
   ['run-detail-live', null, '[data-run-status="running"]', () => `#/runs/${seed.slowRun.id}`],
   ['history', 'History', '[data-history] tr[data-run-id]'],
   ['calendar-month', 'Calendar', '.occ', '#/calendar'],
