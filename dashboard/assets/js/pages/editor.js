@@ -5,9 +5,7 @@
 
 import { get, post, patch } from '../api.js';
 import { h, replace, setTitle, loading, isTyping } from '../dom.js';
-import { typeLabel, statusBadge } from '../status.js';
-import { fmtDuration, fmtAbs } from '../time.js';
-import { relTimeEl } from '../ticker.js';
+import { fmtDuration } from '../time.js';
 import { icon } from '../icons.js';
 import { toast, toastError } from '../toast.js';
 import { field, FieldErrors, uid } from '../ui/fields.js';
@@ -15,13 +13,9 @@ import { codeEditor } from '../ui/code-editor.js';
 import { scheduleBuilder } from '../ui/schedule-builder.js';
 import { envEditor } from '../ui/env-editor.js';
 import { aiAssist } from '../ui/ai-assist.js';
+import { aiOverrides } from '../ui/ai-overrides.js';
+import { aboutCard } from '../ui/job-about.js';
 
-const EFFORTS = {
-  claude: ['low', 'medium', 'high', 'xhigh', 'max'],
-  codex: ['minimal', 'low', 'medium', 'high', 'xhigh', 'max'],
-};
-const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'dontAsk', 'auto', 'bypassPermissions'];
-const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
 const UNITS = [['s', 1000], ['min', 60000], ['h', 3600000]];
 
 const OVERLAP = [
@@ -57,10 +51,20 @@ export default async function editorPage(main, { id }) {
   setTitle(isNew ? 'New job' : `Edit job #${id}`);
   main.append(loading());
   const [job, prefs, executors] = await Promise.all([
-    isNew ? Promise.resolve(null) : get(`/jobs/${id}`),
+    isNew ? Promise.resolve(null) : get(`/jobs/${id}`).catch((e) => {
+      if (e.status === 404) return undefined;
+      throw e;
+    }),
     get('/preferences').catch(() => ({})),
     get('/executors').then((r) => r.executors || []).catch(() => []),
   ]);
+  if (job === undefined) {
+    replace(main, h('div', { class: 'card empty' },
+      h('h2', null, `Job #${id} not found`),
+      h('p', null, 'It may have been deleted.'),
+      h('a', { class: 'btn', href: '#/jobs' }, 'Back to jobs')));
+    return null;
+  }
   const start = job || BLANK;
   if (job) setTitle(`Edit “${job.title}”`);
 
@@ -125,58 +129,9 @@ export default async function editorPage(main, { id }) {
   // --- environment ------------------------------------------------------------------------
   const env = envEditor({ errors, onChange: changed });
 
-  // --- AI overrides ---------------------------------------------------------------------------
-  const aiMode = h('select', { class: 'input', name: 'ai.mode' });
-  const aiModel = h('input', { class: 'input', type: 'text', name: 'ai.model', autocomplete: 'off', spellcheck: 'false' });
-  const aiEffort = h('select', { class: 'input', name: 'ai.effort' });
-  const aiPerm = h('select', { class: 'input', name: 'ai.permissionMode' });
-  const aiSandbox = h('select', { class: 'input', name: 'ai.sandbox' });
-  const aiFields = {
-    mode: field({ label: 'AI backend', input: aiMode, name: 'ai.mode' }),
-    model: field({ label: 'Model', input: aiModel, name: 'ai.model' }),
-    effort: field({ label: 'Reasoning effort', input: aiEffort, name: 'ai.effort' }),
-    permissionMode: field({ label: 'Claude permission mode', input: aiPerm, name: 'ai.permissionMode' }),
-    sandbox: field({ label: 'Codex sandbox', input: aiSandbox, name: 'ai.sandbox' }),
-  };
-  const aiInputs = { mode: aiMode, model: aiModel, effort: aiEffort, permissionMode: aiPerm, sandbox: aiSandbox };
-  for (const [k, f] of Object.entries(aiFields)) errors.register(`ai.${k}`, f.querySelector('.error'), aiInputs[k]);
-  const aiError = h('div', { class: 'error' });
-  errors.register('ai', aiError);
-  const aiSection = h('section', { class: 'form-section', 'data-section': 'ai' },
-    h('h2', null, 'AI settings'),
-    h('p', { class: 'muted small', style: { margin: 0 } }, 'Empty fields use the defaults from Preferences (shown greyed).'),
-    h('div', { class: 'fields' }, Object.values(aiFields)), aiError);
-
-  function effectiveMode() {
-    return aiMode.value || prefs.aiMode || 'claude';
-  }
-
-  function renderAiOptions(ai) {
-    const cur = ai || {
-      mode: aiMode.value || null, model: aiModel.value || null, effort: aiEffort.value || null,
-      permissionMode: aiPerm.value || null, sandbox: aiSandbox.value || null,
-    };
-    replace(aiMode,
-      option('', `Default (${prefs.aiMode || 'claude'})`, cur.mode || ''),
-      option('claude', 'Claude', cur.mode || ''),
-      option('codex', 'Codex', cur.mode || ''));
-    const m = cur.mode || prefs.aiMode || 'claude';
-    const efforts = EFFORTS[m] || EFFORTS.claude;
-    const defEffort = prefs[`${m}Effort`] || 'CLI default';
-    replace(aiEffort, option('', `Default (${defEffort})`, cur.effort || ''),
-      efforts.map((e) => option(e, e, cur.effort || '')),
-      cur.effort && !efforts.includes(cur.effort) ? option(cur.effort, `${cur.effort} (not valid for ${m})`, cur.effort) : null);
-    replace(aiPerm, option('', `Default (${prefs.claudePermissionMode || 'bypassPermissions'})`, cur.permissionMode || ''),
-      PERMISSION_MODES.map((p) => option(p, p, cur.permissionMode || '')));
-    replace(aiSandbox, option('', `Default (${prefs.codexSandbox || 'danger-full-access'})`, cur.sandbox || ''),
-      SANDBOXES.map((s) => option(s, s, cur.sandbox || '')));
-    aiModel.value = cur.model || '';
-    aiModel.placeholder = `Default: ${prefs[`${m}Model`] || 'the CLI’s default'}`;
-    // An explicit backend shows only its own setting; "default" shows both.
-    aiFields.permissionMode.hidden = Boolean(aiMode.value) && aiMode.value !== 'claude';
-    aiFields.sandbox.hidden = Boolean(aiMode.value) && aiMode.value !== 'codex';
-  }
-  aiMode.addEventListener('change', () => { renderAiOptions(null); changed(); });
+  // --- AI overrides --------------------------------------------------------------------------
+  const ai = aiOverrides({ prefs, errors, onChange: changed });
+  const aiSection = ai.el;
 
   // --- layout --------------------------------------------------------------------------------------
   const saveBtn = h('button', { class: 'btn primary', type: 'submit', 'data-save': '' }, isNew ? 'Create job' : 'Save changes', h('kbd', null, 'Ctrl S'));
@@ -216,7 +171,7 @@ export default async function editorPage(main, { id }) {
   catchUp.checked = Boolean(start.catchUp);
   enabled.checked = start.enabled !== false;
   env.value = start.env;
-  renderAiOptions(start.ai || { mode: null, model: null, effort: null, permissionMode: null, sandbox: null });
+  ai.value = start.ai;
   syncType();
   const initial = JSON.stringify(payload());
 
@@ -264,15 +219,6 @@ export default async function editorPage(main, { id }) {
 
   function payload() {
     const t = type.value;
-    let ai = null;
-    if (t === 'ai') {
-      const a = {
-        mode: aiMode.value || null, model: aiModel.value.trim() || null, effort: aiEffort.value || null,
-        permissionMode: aiFields.permissionMode.hidden ? null : aiPerm.value || null,
-        sandbox: aiFields.sandbox.hidden ? null : aiSandbox.value || null,
-      };
-      ai = Object.values(a).some((v) => v !== null) ? a : null;
-    }
     const p = {
       title: title.value.trim(),
       type: t,
@@ -284,7 +230,7 @@ export default async function editorPage(main, { id }) {
       overlap: (overlapRadios.find((r) => r.input.checked) || { value: 'queue' }).value,
       catchUp: catchUp.checked,
       enabled: enabled.checked,
-      ai,
+      ai: t === 'ai' ? ai.value : null,
     };
     return p;
   }
@@ -312,7 +258,7 @@ export default async function editorPage(main, { id }) {
     if ('cwd' in d && d.cwd !== undefined) { cwd.value = d.cwd || ''; flash.push(cwd); }
     if ('timeoutMs' in d && d.timeoutMs !== undefined) { setTimeoutMs(d.timeoutMs); flash.push(timeoutValue); }
     if (d.env && typeof d.env === 'object') env.value = d.env;
-    if (d.ai !== undefined && d.ai !== null) renderAiOptions(d.ai);
+    if (d.ai !== undefined && d.ai !== null) ai.value = d.ai;
     changed();
     for (const el of flash) {
       el.classList.remove('changed');
@@ -391,25 +337,4 @@ export default async function editorPage(main, { id }) {
     },
     isDirty: () => !saved && JSON.stringify(payload()) !== initial,
   };
-}
-
-/** Facts about an existing job, beside the form. */
-function aboutCard(job) {
-  const usage = job.usageTotals;
-  return h('section', { class: 'card ai-panel', 'aria-label': 'About this job' },
-    h('h2', null, 'About this job'),
-    h('dl', { class: 'kv', style: { gridTemplateColumns: '1fr 1fr' } },
-      h('div', null, h('dt', null, 'Next run'), h('dd', null, job.nextRunAt ? relTimeEl(job.nextRunAt) : '—')),
-      h('div', null, h('dt', null, 'Last run'), h('dd', null, job.lastRun
-        ? h('a', { href: `#/runs/${job.lastRun.id}` }, statusBadge(job.lastRun.status)) : 'never')),
-      h('div', null, h('dt', null, 'Created'), h('dd', { title: fmtAbs(job.createdAt) }, relTimeEl(job.createdAt))),
-      h('div', null, h('dt', null, 'Updated'), h('dd', null, relTimeEl(job.updatedAt))),
-      usage ? [
-        h('div', null, h('dt', null, 'AI runs kept'), h('dd', null, String(usage.runs))),
-        h('div', null, h('dt', null, 'Cost'), h('dd', null, usage.costUsd == null ? '—' : `$${usage.costUsd.toFixed(4)}`)),
-        h('div', null, h('dt', null, 'Input tokens'), h('dd', null, (usage.inputTokens ?? 0).toLocaleString())),
-        h('div', null, h('dt', null, 'Output tokens'), h('dd', null, (usage.outputTokens ?? 0).toLocaleString())),
-      ] : null),
-    h('a', { href: `#/history?jobId=${job.id}` }, `All runs of this job →`),
-    h('span', { class: 'muted small' }, `Type: ${typeLabel(job.type)}`));
 }

@@ -1,0 +1,91 @@
+// Per-job AI settings of the editor (backend, model, reasoning effort,
+// Claude permission mode, Codex sandbox). Empty means "use the global
+// preference", which each control shows as its placeholder/default option;
+// the effort list follows the chosen backend.
+
+import { h, replace } from '../dom.js';
+import { field } from './fields.js';
+
+export const EFFORTS = {
+  claude: ['low', 'medium', 'high', 'xhigh', 'max'],
+  codex: ['minimal', 'low', 'medium', 'high', 'xhigh', 'max'],
+};
+const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'dontAsk', 'auto', 'bypassPermissions'];
+const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
+const EMPTY = { mode: null, model: null, effort: null, permissionMode: null, sandbox: null };
+
+function option(value, label, selected) {
+  return h('option', { value, selected: value === selected }, label);
+}
+
+export function aiOverrides({ prefs, errors, onChange }) {
+  const inputs = {
+    mode: h('select', { class: 'input', name: 'ai.mode' }),
+    model: h('input', { class: 'input', type: 'text', name: 'ai.model', autocomplete: 'off', spellcheck: 'false' }),
+    effort: h('select', { class: 'input', name: 'ai.effort' }),
+    permissionMode: h('select', { class: 'input', name: 'ai.permissionMode' }),
+    sandbox: h('select', { class: 'input', name: 'ai.sandbox' }),
+  };
+  const labels = {
+    mode: 'AI backend', model: 'Model', effort: 'Reasoning effort',
+    permissionMode: 'Claude permission mode', sandbox: 'Codex sandbox',
+  };
+  const fields = {};
+  for (const [k, input] of Object.entries(inputs)) {
+    fields[k] = field({ label: labels[k], input, name: `ai.${k}` });
+    errors.register(`ai.${k}`, fields[k].querySelector('.error'), input);
+  }
+  const sectionError = h('div', { class: 'error' });
+  errors.register('ai', sectionError);
+  const el = h('section', { class: 'form-section', 'data-section': 'ai' },
+    h('h2', null, 'AI settings'),
+    h('p', { class: 'muted small', style: { margin: 0 } }, 'Empty fields use the defaults from Preferences (shown as “Default (…)”).'),
+    h('div', { class: 'fields' }, Object.values(fields)), sectionError);
+
+  function current() {
+    const v = (x) => x.value.trim() || null;
+    return {
+      mode: v(inputs.mode), model: v(inputs.model), effort: v(inputs.effort),
+      permissionMode: fields.permissionMode.hidden ? null : v(inputs.permissionMode),
+      sandbox: fields.sandbox.hidden ? null : v(inputs.sandbox),
+    };
+  }
+
+  function render(ai) {
+    const cur = { ...EMPTY, ...ai };
+    const m = cur.mode || prefs.aiMode || 'claude';
+    const efforts = EFFORTS[m] || EFFORTS.claude;
+    replace(inputs.mode,
+      option('', `Default (${prefs.aiMode || 'claude'})`, cur.mode || ''),
+      option('claude', 'Claude', cur.mode || ''),
+      option('codex', 'Codex', cur.mode || ''));
+    replace(inputs.effort, option('', `Default (${prefs[`${m}Effort`] || 'CLI default'})`, cur.effort || ''),
+      efforts.map((e) => option(e, e, cur.effort || '')),
+      cur.effort && !efforts.includes(cur.effort) ? option(cur.effort, `${cur.effort} (not valid for ${m})`, cur.effort) : null);
+    replace(inputs.permissionMode, option('', `Default (${prefs.claudePermissionMode || 'bypassPermissions'})`, cur.permissionMode || ''),
+      PERMISSION_MODES.map((p) => option(p, p, cur.permissionMode || '')));
+    replace(inputs.sandbox, option('', `Default (${prefs.codexSandbox || 'danger-full-access'})`, cur.sandbox || ''),
+      SANDBOXES.map((s) => option(s, s, cur.sandbox || '')));
+    inputs.model.value = cur.model || '';
+    inputs.model.placeholder = `Default: ${prefs[`${m}Model`] || 'the CLI’s default'}`;
+    // An explicit backend shows only its own setting; "default" shows both.
+    fields.permissionMode.hidden = Boolean(cur.mode) && cur.mode !== 'claude';
+    fields.sandbox.hidden = Boolean(cur.mode) && cur.mode !== 'codex';
+  }
+
+  inputs.mode.addEventListener('change', () => {
+    render({ ...current(), mode: inputs.mode.value || null });
+    if (onChange) onChange();
+  });
+  render(EMPTY);
+
+  return {
+    el,
+    /** The job's `ai` value: null when everything is left to the defaults. */
+    get value() {
+      const a = current();
+      return Object.values(a).some((v) => v !== null) ? a : null;
+    },
+    set value(ai) { render(ai || EMPTY); },
+  };
+}
