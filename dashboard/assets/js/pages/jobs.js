@@ -224,10 +224,26 @@ export default async function jobsPage(main, { query }) {
     on('reconnect', () => load().catch(() => {})),
   ];
 
+  // A job whose next run time has passed has fired: fetch its new one
+  // (the change feed need not send a job event for that).
+  const staleTimer = setInterval(async () => {
+    const now = Date.now();
+    for (const row of rows.values()) {
+      const next = row.job.nextRunAt && Date.parse(row.job.nextRunAt);
+      if (!next || next > now - 2000) continue;
+      try {
+        row.update(await get(`/jobs/${row.job.id}`));
+      } catch { /* deleted meanwhile: the feed removes it */ }
+    }
+  }, 5000);
+
   try {
     await load();
   } catch (e) {
     replace(list, h('div', { class: 'banner error' }, h('div', null, h('strong', null, 'Could not load jobs'), e.message)));
   }
-  return () => offs.forEach((off) => off());
+  return () => {
+    clearInterval(staleTimer);
+    offs.forEach((off) => off());
+  };
 }

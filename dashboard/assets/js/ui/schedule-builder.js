@@ -106,11 +106,11 @@ export function scheduleBuilder({ errors, onChange }) {
       if (mine.signal.aborted) return;
       preview.className = 'preview-box';
       replace(preview,
-        h('div', { class: 'desc', 'data-description': '' }, withZone(res.description, z)),
+        h('div', { class: 'desc', 'data-description': '' }, withZone(res.description, z || 'in the server’s time zone')),
         res.next && res.next.length
           ? h('ol', { 'aria-label': 'Next fire times' }, res.next.map((t) => h('li', null, fmtAbs(t), h('span', { class: 'muted' }, ` · ${relTime(t)}`))))
           : h('div', { class: 'muted' }, 'It never fires.'),
-        z && z !== BROWSER_TZ ? h('div', { class: 'muted small' }, `Times shown in your zone (${BROWSER_TZ}).`) : null);
+        z !== BROWSER_TZ ? h('div', { class: 'muted small' }, `Times above are in your zone (${BROWSER_TZ}).`) : null);
     } catch (err) {
       if (err.name === 'AbortError') return;
       if (err.status === 422) {
