@@ -500,13 +500,12 @@ class Bench:
 
 
 class ExecTrace:
-    """Exact exec times of processes from the kernel (`perf record` of the
-    sched_process_exec/fork tracepoints, CLOCK_MONOTONIC, converted to
-    wall-clock ns). Optional: `available` is False without perf or the
-    right to trace the whole system."""
+    """Exact fork/exec/exit times of processes from the kernel (`perf
+    record` of the sched_process_* tracepoints, CLOCK_MONOTONIC, converted
+    to wall-clock ns). Optional: `available` is False without perf or the
+    right to trace the whole system (root)."""
 
-    EXEC = re.compile(r"\s(\d+)\.(\d+): sched:sched_process_exec: filename=(\S+) pid=(\d+)")
-    FORK = re.compile(r"\s(\d+)\.(\d+): sched:sched_process_fork: comm=.* pid=(\d+) child_comm=.* child_pid=(\d+)")
+    LINE = re.compile(r"^\s*(\d+)\.(\d+): sched:sched_process_(exec|fork|exit): (.*)$")
 
     def __init__(self, directory):
         self.data = os.path.join(directory, "exec.perf")
@@ -515,16 +514,17 @@ class ExecTrace:
         if not shutil.which("perf"):
             self.why = "perf not installed"
             return
-        err = open(os.path.join(directory, "perf.err"), "wb")
-        self.proc = subprocess.Popen(
-            ["perf", "record", "-q", "-a", "-k", "monotonic", "-e", "sched:sched_process_exec",
-             "-e", "sched:sched_process_fork", "-o", self.data],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-        )
-        err.close()
+        err_path = os.path.join(directory, "perf.err")
+        with open(err_path, "wb") as err:
+            self.proc = subprocess.Popen(
+                ["perf", "record", "-q", "-a", "-k", "monotonic",
+                 "-e", "sched:sched_process_exec", "-e", "sched:sched_process_fork",
+                 "-e", "sched:sched_process_exit", "-o", self.data],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+            )
         time.sleep(1.0)
         if self.proc.poll() is not None:
-            with open(os.path.join(directory, "perf.err"), "rb") as f:
+            with open(err_path, "rb") as f:
                 self.why = "perf record failed: " + f.read().decode(errors="replace").strip()[:200]
             self.proc = None
 
@@ -533,8 +533,9 @@ class ExecTrace:
         return self.proc is not None
 
     def stop(self):
-        """Stops recording; returns (execs, parent): execs is a list of
-        (wall_ns, pid, filename), parent maps child pid to parent pid."""
+        """Stops recording and returns the Timeline (None if unavailable)."""
+        if self.proc is None:
+            return None
         offset = time.time_ns() - time.monotonic_ns()
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -542,23 +543,76 @@ class ExecTrace:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.proc = None
         text = subprocess.run(
             ["perf", "script", "-i", self.data, "--ns", "-F", "time,event,trace"],
             capture_output=True, text=True, check=False,
         ).stdout
-        execs, parent = [], {}
+        return Timeline(text, offset)
+
+
+class Timeline:
+    """Process events parsed from `perf script`: exec (filename, pid),
+    fork (parent tid -> child pid), exit (pid, when the whole process
+    ended)."""
+
+    def __init__(self, text, offset):
+        self.execs = []  # (ns, pid, filename)
+        self.forks = {}  # child pid -> (ns, parent tid)
+        self.exits = {}  # tid -> (ns, whole process ended)
+        self.children = {}  # parent tid -> [child pid]
         for line in text.splitlines():
-            line = " " + line.strip()
-            m = self.EXEC.search(line)
-            if m:
-                t = int(m.group(1)) * 1_000_000_000 + int(m.group(2).ljust(9, "0")[:9])
-                execs.append((t + offset, int(m.group(4)), m.group(3)))
+            m = ExecTrace.LINE.match(line)
+            if not m:
                 continue
-            m = self.FORK.search(line)
-            if m:
-                parent[int(m.group(4))] = int(m.group(3))
-        execs.sort()
-        return execs, parent
+            t = int(m.group(1)) * 1_000_000_000 + int(m.group(2).ljust(9, "0")[:9]) + offset
+            kind, rest = m.group(3), m.group(4)
+            fields = dict(kv.split("=", 1) for kv in re.findall(r"(\w+=\S+)", rest))
+            if kind == "exec":
+                self.execs.append((t, int(fields["pid"]), fields["filename"]))
+            elif kind == "fork":
+                child, parent = int(fields["child_pid"]), int(fields["pid"])
+                self.forks[child] = (t, parent)
+                self.children.setdefault(parent, []).append(child)
+            elif kind == "exit":
+                self.exits.setdefault(int(fields["pid"]), (t, fields.get("group_dead", "true") == "true"))
+        self.execs.sort()
+
+    def runner(self, path, t_from, t_to):
+        """The first run of executor `path` exec'd in [t_from, t_to): when
+        the supervisor forked it, it exec'd, its /bin/sh exec'd and
+        exited, and it exited (ns; None where not seen)."""
+        path = os.path.realpath(path)
+        exec_pids = {e[1] for e in self.execs}
+        for t, pid, filename in self.execs:
+            if t_from <= t < t_to and os.path.realpath(filename) == path:
+                out = {"fork": self.forks.get(pid, (None,))[0], "exec": t, "exit": None}
+                out["sh_exec"] = out["sh_exit"] = None
+                # The process ends with the exit of its last thread (the
+                # main one or one it started), marked group_dead.
+                for tid in [pid] + [c for c in self.children.get(pid, []) if c not in exec_pids]:
+                    ended = self.exits.get(tid)
+                    if ended and ended[1]:
+                        out["exit"] = ended[0]
+                for child in self.children.get(pid, []):
+                    sh = [e for e in self.execs if e[1] == child and os.path.basename(e[2]) == "sh"]
+                    if sh:
+                        out["sh_exec"] = sh[0][0]
+                        out["sh_exit"] = self.exits.get(child, (None,))[0]
+                        break
+                return out
+        return None
+
+
+def segments(rows, names):
+    """Medians of consecutive differences between the named timestamps
+    (ns) of each row, in ms, as 'a → b p50 X' strings."""
+    parts = []
+    for a, b in zip(names, names[1:]):
+        values = [(r[b] - r[a]) / 1e6 for r in rows if r.get(a) is not None and r.get(b) is not None]
+        if values:
+            parts.append(f"{a} → {b} {fmt_ms(median(values))}")
+    return ", ".join(parts)
 
 
 def bench_start_lag(b):
@@ -585,20 +639,16 @@ def bench_start_lag(b):
             {"kind": "once", "at": iso(at)},
         )
     trace = ExecTrace(s.dir)
-    log(f"{n} once-jobs due one per second from {iso(first_due)}; exec trace: {'perf' if trace.available else trace.why}")
+    log(f"{n} once-jobs due one per second from {iso(first_due)}; process trace: {'perf' if trace.available else trace.why}")
     time.sleep(max(0, (first_due + n * 1000 - now_ns() / 1e6) / 1000) + 1.0)
-    execs, parent = trace.stop() if trace.available else ([], {})
+    timeline = trace.stop()
     if not s.wait_idle(60):
         raise RuntimeError("start-lag runs did not finish")
     page = api.get("/api/runs?limit=500")
     runs = [r for r in page["runs"] if r["trigger"] == "schedule"]
-    runner = os.path.realpath(os.path.join(b.args.bin_dir, "sh-runner"))
-    runner_execs = [(t, pid) for t, pid, f in execs if os.path.realpath(f) == runner]
-    sh_exec = {}
-    for t, pid, f in execs:
-        if os.path.basename(f) == "sh" and parent.get(pid) is not None:
-            sh_exec.setdefault(parent[pid], t)
+    runner = os.path.join(b.args.bin_dir, "sh-runner")
     stamp_lags, corrected, date_costs, started, runner_lags, sh_lags = [], [], [], [], [], []
+    rows = []
     for r in runs:
         if r["status"] != "success":
             log(f"run {r['id']} ended {r['status']}: {r['error']}")
@@ -610,10 +660,12 @@ def bench_start_lag(b):
         date_costs.append((stamps[1] - stamps[0]) / 1e6)
         corrected.append((2 * stamps[0] - stamps[1] - due_ns) / 1e6)
         started.append(parse_ms(r["startedAt"]) - parse_ms(r["scheduledFor"]))
-        mine = [(t, pid) for t, pid in runner_execs if due_ns <= t < due_ns + 1_000_000_000]
-        if mine and mine[0][1] in sh_exec:
-            runner_lags.append((mine[0][0] - due_ns) / 1e6)
-            sh_lags.append((sh_exec[mine[0][1]] - due_ns) / 1e6)
+        t = timeline.runner(runner, due_ns, due_ns + 1_000_000_000) if timeline else None
+        if t and t["sh_exec"]:
+            runner_lags.append((t["exec"] - due_ns) / 1e6)
+            sh_lags.append((t["sh_exec"] - due_ns) / 1e6)
+            rows.append({"due": due_ns, "queuedAt": parse_ms(r["queuedAt"]) * 1_000_000,
+                         "fork": t["fork"], "sh-runner exec": t["exec"], "sh exec": t["sh_exec"]})
     b.done_with(s)
     if len(stamp_lags) < n:
         log(f"only {len(stamp_lags)} of {n} scheduled runs succeeded")
@@ -630,9 +682,11 @@ def bench_start_lag(b):
         notes += [
             f"due → sh-runner exec'd (perf): {dist(runner_lags)}",
             f"due → job's /bin/sh exec'd (perf): {dist(sh_lags)}",
+            "medians of the steps: " + segments(rows, ["due", "queuedAt", "fork", "sh-runner exec", "sh exec"]),
+            "  (queuedAt has ms resolution; fork = the supervisor forks sh-runner; sh exec = sh-runner's /bin/sh is running)",
         ]
     else:
-        notes.append(f"exec trace unavailable ({trace.why or f'matched {len(sh_lags)} of {len(stamp_lags)} runs'})")
+        notes.append(f"process trace unavailable ({trace.why or f'matched {len(sh_lags)} of {len(stamp_lags)} runs'})")
     notes += [
         f"due → first `date` stamp inside the job: {dist(stamp_lags)}",
         f"one `date` exec (gap between the two stamps), median {fmt_ms(median(date_costs))}; stamp − that: {dist(corrected)}",
@@ -674,6 +728,8 @@ def bench_trigger(b):
 
     feed = Sse(s.port, "/api/events", on_event)
     client, server, phase1, phase2 = [], [], [], []
+    windows = []
+    trace = ExecTrace(s.dir)
     for i in range(n + 5):
         t0 = now_ns()
         run = api.post(f"/api/jobs/{job['id']}/runs")
@@ -688,8 +744,19 @@ def bench_trigger(b):
             server.append(parse_ms(final["finishedAt"]) - parse_ms(final["queuedAt"]))
             phase1.append(parse_ms(final["startedAt"]) - parse_ms(final["queuedAt"]))
             phase2.append(parse_ms(final["finishedAt"]) - parse_ms(final["startedAt"]))
+            windows.append((t0, recv_ns, final))
         time.sleep(0.01)
     feed.close()
+    timeline = trace.stop()
+    rows = []
+    if timeline:
+        runner = os.path.join(b.args.bin_dir, "sh-runner")
+        for t0, recv_ns, final in windows:
+            t = timeline.runner(runner, t0, recv_ns)
+            if t:
+                rows.append({"POST sent": t0, "fork": t["fork"], "sh-runner exec": t["exec"],
+                             "sh exec": t["sh_exec"], "sh exit": t["sh_exit"],
+                             "sh-runner exit": t["exit"], "event received": recv_ns})
     b.done_with(s)
     m = median(client)
     b.add(
@@ -702,7 +769,9 @@ def bench_trigger(b):
                 f"client POST → `event: run` success: p50 {fmt_ms(m)}, p90 {fmt_ms(pct(client, 90))}, p99 {fmt_ms(pct(client, 99))}, min {fmt_ms(min(client))}",
                 f"server finishedAt − queuedAt (ms resolution): p50 {median(server)} ms, p90 {pct(server, 90)} ms, p99 {pct(server, 99)} ms",
                 f"  of which queuedAt → startedAt (sh-runner spawned, start sent) p50 {median(phase1)} ms, startedAt → finishedAt p50 {median(phase2)} ms",
-            ],
+            ]
+            + ([f"medians of the steps (perf, {len(rows)} runs): " + segments(rows, ["POST sent", "fork", "sh-runner exec", "sh exec", "sh exit", "sh-runner exit", "event received"])]
+               if rows else [f"process trace unavailable: {trace.why}"]),
         )
     )
 
@@ -739,6 +808,7 @@ def bench_throughput(b):
         raise RuntimeError("the blocker run is not running")
     api.patch("/api/preferences", {"maxConcurrentRuns": 8})
     cpu = CpuMeter(s.pid)
+    children0 = process_cpu_ticks(s.pid, children=True)
     machine = machine_busy()
     t0 = time.monotonic()
     stop_sent = now_ns() // 1_000_000
@@ -748,6 +818,7 @@ def bench_throughput(b):
     t_done = time.monotonic() - t0
     _, cpu_ns, _ = cpu.read()
     busy = machine_busy(machine)
+    children_ms = (process_cpu_ticks(s.pid, children=True) - children0) * 1000 / CLK_TCK
     blocker_done = parse_ms(api.get(f"/api/runs/{blocker['id']}")["finishedAt"])
     runs = s.runs_of(job["id"])
     by_id = {r["id"]: r for r in runs}
@@ -777,7 +848,8 @@ def bench_throughput(b):
             [
                 f"stop of the blocker sent → last finishedAt = {(last - released) / 1000:.2f} s (first startedAt +{first_start - stop_sent} ms, blocker finishedAt +{blocker_done - stop_sent} ms)",
                 f"client: released → all finished observed after {t_done:.2f} s (polled every 50 ms)",
-                f"supervisor CPU for the batch: {cpu_ns / 1e9:.2f} s = {cpu_ns / 1e6 / n:.2f} ms per run; whole machine {busy['busy_pct']:.0f} % busy ({busy['cores']} cores: supervisor + sh-runner + sh + this client + whatever else runs here)",
+                f"CPU per run: supervisor {cpu_ns / 1e6 / n:.2f} ms, executor processes (sh-runner + sh, as reaped) {children_ms / n:.2f} ms; at that cost {busy['cores']} cores allow at most {busy['cores'] * 1000 * n / (cpu_ns / 1e6 + children_ms):.0f} runs/s",
+                f"whole machine {busy['busy_pct']:.0f} % busy during the batch (supervisor, executors, this client and whatever else runs here)",
                 f"queueing the {n} runs (one keep-alive client): {n / t_posted:.0f} POST/s, p50 {fmt_ms(median(post_ms))}, p99 {fmt_ms(pct(post_ms, 99))}",
             ]
             + [f"not success: run {r['id']} {r['status']}: {r['error']}" for r in not_ok[:3]],
