@@ -6,7 +6,7 @@
 import { get, qs } from '../api.js';
 import { h, replace, setTitle, loading, isTyping } from '../dom.js';
 import { on } from '../events.js';
-import { monthGrid, weekDays, dayKey, fromDayKey, addDays, startOfDay, groupByDay, collapseByJob, monthTitle } from '../calendar-math.js';
+import { monthGrid, weekDays, dayKey, fromDayKey, addDays, startOfDay, startOfWeek, groupByDay, collapseByJob, monthTitle } from '../calendar-math.js';
 import { fmtTime } from '../time.js';
 import { hashFor } from '../router.js';
 import { icon } from '../icons.js';
@@ -91,6 +91,8 @@ export default async function calendarPage(main, { query }) {
       if (key === today) cls.push('today');
       if (view === 'month' && d.getMonth() !== anchor.getMonth()) cls.push('other');
       if (key < today) cls.push('past');
+      // Weeks already over hold nothing upcoming: keep them short.
+      if (view === 'month' && addDays(startOfWeek(d), 7) <= startOfDay(new Date())) cls.push('past-week');
       const cell = h('div', { class: cls.join(' '), 'data-day': key, 'aria-label': `${dayFmt.format(d)}: ${list.length} run${list.length === 1 ? '' : 's'}` },
         view === 'week'
           ? h('div', { class: 'cal-date' }, h('span', null, dayFmt.format(d)))

@@ -18,6 +18,7 @@ import { fmtAbs } from '../time.js';
 function jobRow(initial) {
   let job = initial;
   let runs = [];
+  let shown = false; // described and strip loaded once it scrolls into view
   const toggle = h('input', { type: 'checkbox', role: 'switch' });
   const titleLink = h('a', { class: 'job-title' });
   const meta = h('div', { class: 'job-meta' });
@@ -102,7 +103,7 @@ function jobRow(initial) {
         ? h('span', { title: `${job.usageTotals.runs} AI runs kept` }, `· $${job.usageTotals.costUsd.toFixed(2)}`) : null);
     desc.textContent = scheduleFallback(job.schedule);
     const sched = job.schedule;
-    describeSchedule(sched).then((text) => { if (job.schedule === sched) desc.textContent = text; });
+    if (shown) describeSchedule(sched).then((text) => { if (job.schedule === sched) desc.textContent = text; });
     if (job.nextRunAt) {
       replace(next, 'Next ', relTimeEl(job.nextRunAt), h('span', { class: 'muted' }, ` · ${fmtAbs(job.nextRunAt)}`));
     } else {
@@ -126,9 +127,17 @@ function jobRow(initial) {
     renderStrip(strip, runs);
   }
 
+  /** First time on screen: fetch the schedule's words. */
+  function show() {
+    if (shown) return false;
+    shown = true;
+    update(job);
+    return true;
+  }
+
   update(job);
   renderStrip(strip, []);
-  return { el, update, setRuns, addRun, get job() { return job; } };
+  return { el, update, setRuns, addRun, show, get job() { return job; } };
 }
 
 export default async function jobsPage(main, { query }) {
@@ -186,17 +195,40 @@ export default async function jobsPage(main, { query }) {
     } catch { /* strip stays empty */ }
   }
 
+  // Rows load their details (schedule words, recent runs) when they come
+  // into view, a few requests at a time: a thousand jobs stay cheap.
+  const waiting = [];
+  let inFlight = 0;
+  function pump() {
+    while (inFlight < 6 && waiting.length) {
+      inFlight += 1;
+      loadRuns(waiting.shift()).finally(() => { inFlight -= 1; pump(); });
+    }
+  }
+  const byEl = new WeakMap();
+  const observer = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      observer.unobserve(e.target);
+      const row = byEl.get(e.target);
+      if (row && rows.get(row.job.id) === row && row.show()) {
+        waiting.push(row);
+        pump();
+      }
+    }
+  }, { rootMargin: '300px' });
+  function watch(row) {
+    byEl.set(row.el, row);
+    observer.observe(row.el);
+  }
+
   async function load() {
     const { jobs } = await get('/jobs');
     list.replaceChildren();
     rows.clear();
-    for (const job of jobs) addRow(job);
+    waiting.length = 0;
+    for (const job of jobs) watch(addRow(job));
     refreshSummary();
-    // Fetch strips a few at a time.
-    const queue = [...rows.values()];
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      while (queue.length) await loadRuns(queue.shift());
-    }));
     if (query.focus && rows.has(Number(query.focus))) {
       const row = rows.get(Number(query.focus));
       row.el.scrollIntoView({ block: 'center' });
@@ -208,7 +240,7 @@ export default async function jobsPage(main, { query }) {
     on('job', (job) => {
       const row = rows.get(job.id);
       if (row) row.update(job);
-      else loadRuns(addRow(job));
+      else watch(addRow(job));
       refreshSummary();
     }),
     on('job-deleted', ({ id }) => {
@@ -243,6 +275,7 @@ export default async function jobsPage(main, { query }) {
     replace(list, h('div', { class: 'banner error' }, h('div', null, h('strong', null, 'Could not load jobs'), e.message)));
   }
   return () => {
+    observer.disconnect();
     clearInterval(staleTimer);
     offs.forEach((off) => off());
   };
