@@ -54,6 +54,9 @@ export function createRouter(main, resolve, onRoute) {
         return;
       }
       current = page;
+      // Move focus into the new page (screen readers announce it, keys act
+      // on it) unless the page already focused something of its own.
+      if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
     } catch (e) {
       if (gen !== generation) return;
       if (e.status === 401) {

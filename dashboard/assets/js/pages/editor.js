@@ -161,7 +161,7 @@ export default async function editorPage(main, { id }) {
       h('h1', null, isNew ? 'New job' : `Edit job`),
       job ? h('span', { class: 'muted' }, `#${job.id}`) : null,
       job ? h('button', { class: 'btn', type: 'button', 'data-run-now': '', onclick: runNow }, icon('play'), 'Run now') : null),
-    h('div', { class: 'editor-layout' }, form, side));
+    h('div', { class: `editor-layout${isNew ? ' is-new' : ''}` }, form, side));
 
   // --- populate -----------------------------------------------------------------------------------------
   title.value = start.title;

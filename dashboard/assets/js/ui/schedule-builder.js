@@ -141,6 +141,7 @@ export function scheduleBuilder({ errors, onChange }) {
   }
 
   function changed() {
+    useMine.hidden = tz.value.trim() === BROWSER_TZ;
     showKind();
     if (onChange) onChange();
   }
@@ -170,6 +171,7 @@ export function scheduleBuilder({ errors, onChange }) {
       tz.value = k === 'cron' ? s.timezone || '' : tz.value;
       if (k === 'once' && s.at) at.value = toLocalInput(s.at);
       lastPreviewKey = null;
+      useMine.hidden = tz.value.trim() === BROWSER_TZ;
       showKind();
     },
     focusFirst() {
