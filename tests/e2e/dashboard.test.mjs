@@ -49,6 +49,16 @@ async function urlMatches(re, timeout = 10000) {
   }
 }
 
+/** Open a run's detail page and wait until it shows that run. */
+async function openRun(id) {
+  const url = `${server.url}/#/runs/${id}`;
+  // The server may hand out a deleted run's id again; the same hash would
+  // not navigate, so load the page afresh then.
+  if (page.url() === url) await page.reload();
+  else await page.goto(url);
+  await page.getByRole('heading', { level: 1, name: new RegExp(`run #${id}$`) }).waitFor();
+}
+
 const SCRIPT = [
   '# greet in colour, then take a moment',
   "printf '\\033[1;32mhello\\033[0m from backbeat\\n'",
@@ -173,7 +183,7 @@ test('the log follows new output, pauses when scrolled up, and jumps to the end'
     body: 'i=1; while [ $i -le 150 ]; do echo "line $i"; i=$((i+1)); done\nsleep 2.5\ni=151; while [ $i -le 300 ]; do echo "line $i"; i=$((i+1)); done\n',
   });
   const run = await server.api('POST', `/jobs/${job.id}/runs`);
-  await visit(page, server, `runs/${run.id}`);
+  await openRun(run.id);
   const log = page.locator('[data-log]');
   await textMatches(log, /line 150\n/);
   const atBottom = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 30);
@@ -189,6 +199,27 @@ test('the log follows new output, pauses when scrolled up, and jumps to the end'
   await page.click('[data-jump]');
   assert.equal(await atBottom(), true);
   await page.locator('[data-jump]').waitFor({ state: 'hidden' });
+  await server.api('DELETE', `/jobs/${job.id}`);
+});
+
+test('a large log opens at its tail, whole lines only, with the full log a download away', async () => {
+  const job = await server.api('POST', '/jobs', {
+    title: 'E2E big log', type: 'script', schedule: { kind: 'manual' },
+    body: "echo FIRST-LINE\nyes \"$(printf '\\033[32mpadding\\033[0m to make the log bigger than one MiB')\" | head -n 30000\necho THE-END\n",
+  });
+  const run = await server.api('POST', `/jobs/${job.id}/runs`);
+  const done = await server.until(async () => {
+    const r = await server.api('GET', `/runs/${run.id}`);
+    return r.status === 'success' && r;
+  });
+  assert.ok(done.logBytes > 1 << 20);
+  await openRun(run.id);
+  await page.locator('[data-log-state="ended"]').waitFor();
+  await textMatches(page.locator('.log-card .banner'), /showing the last 1\.0 MiB/);
+  const text = await page.locator('[data-log]').textContent();
+  assert.match(text, /THE-END\n$/);
+  assert.doesNotMatch(text, /FIRST-LINE/);
+  assert.match(text, /^padding to make/, 'starts at a whole line, no half escape code');
   await server.api('DELETE', `/jobs/${job.id}`);
 });
 
@@ -397,7 +428,7 @@ test('an AI run shows its usage and cost (fake claude)', async () => {
     ai: { mode: 'claude', model: null, effort: null, permissionMode: 'acceptEdits', sandbox: null },
   });
   const run = await server.api('POST', `/jobs/${job.id}/runs`);
-  await visit(page, server, `runs/${run.id}`);
+  await openRun(run.id);
   await page.locator('[data-run-status="success"]').waitFor();
   const usage = page.locator('[data-usage]');
   await textMatches(usage, /claude-sonnet-4-5/);

@@ -90,7 +90,8 @@ export default async function runDetailPage(main, { id }) {
   }
 
   function update(r) {
-    if (!r || r.id !== run.id) return;
+    // Same id but another job: the server reused a deleted run's id.
+    if (!r || r.id !== run.id || r.jobId !== run.jobId) return;
     // Never go back from a final status to an active one on a stale event.
     if (!isActive(run.status) && isActive(r.status)) return;
     run = { ...run, ...r };

@@ -50,6 +50,7 @@ export function logView(run, { onStatus, onEnd } = {}) {
       h('a', { href: `/api/runs/${run.id}/log`, download: `backbeat-run-${run.id}.log` }, 'Download the whole log'), '.'));
   }
   received = startOffset;
+  let skipPartialLine = startOffset > 0;
 
   function atBottom() {
     return pre.scrollHeight - pre.scrollTop - pre.clientHeight < 24;
@@ -111,6 +112,13 @@ export function logView(run, { onStatus, onEnd } = {}) {
     if (offset + bytes.length <= received) return; // already shown (reconnect)
     if (offset < received) text = dec.decode(bytes.slice(received - offset));
     received = offset + bytes.length;
+    if (skipPartialLine) {
+      // A tail view starts mid-line (maybe mid-escape): begin at the next line.
+      const nl = text.indexOf('\n');
+      if (nl === -1) return;
+      text = text.slice(nl + 1);
+      skipPartialLine = false;
+    }
     appendHtml(renderer.push(text));
   }
 
