@@ -178,6 +178,31 @@ class CpuMeter:
         return elapsed, ns, ticks * 1e9 / CLK_TCK
 
 
+class WakeProbe:
+    """A control for machine noise: a thread that sleeps to every 50 ms
+    boundary and records how late it woke. If it sees the same spikes as
+    a figure, the machine (other processes), not Backbeat, caused them."""
+
+    def __init__(self):
+        self.late = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        step = 50_000_000
+        while not self.stopping.is_set():
+            target = (now_ns() // step + 1) * step
+            time.sleep(max(0, target - now_ns()) / 1e9)
+            self.late.append((now_ns() - target) / 1e6)
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        late = self.late
+        return f"control (a sleeping thread's wake-up lateness, {len(late)} wake-ups): p50 {fmt_ms(pct(late, 50))}, p99 {fmt_ms(pct(late, 99))}, max {fmt_ms(max(late))}"
+
+
 # ------------------------------------------------------------------- HTTP
 
 
@@ -639,9 +664,11 @@ def bench_start_lag(b):
             {"kind": "once", "at": iso(at)},
         )
     trace = ExecTrace(s.dir)
+    probe = WakeProbe()
     log(f"{n} once-jobs due one per second from {iso(first_due)}; process trace: {'perf' if trace.available else trace.why}")
     time.sleep(max(0, (first_due + n * 1000 - now_ns() / 1e6) / 1000) + 1.0)
     timeline = trace.stop()
+    control = probe.stop()
     if not s.wait_idle(60):
         raise RuntimeError("start-lag runs did not finish")
     page = api.get("/api/runs?limit=500")
@@ -685,12 +712,15 @@ def bench_start_lag(b):
             "medians of the steps: " + segments(rows, ["due", "queuedAt", "fork", "sh-runner exec", "sh exec"]),
             "  (queuedAt has ms resolution; fork = the supervisor forks sh-runner; sh exec = sh-runner's /bin/sh is running)",
         ]
+        slow = sorted(rows, key=lambda r: r["sh exec"] - r["due"])[-3:]
+        notes += [f"  slow sample at {iso(r['due'] // 1_000_000)}: " + segments([r], ["due", "queuedAt", "fork", "sh-runner exec", "sh exec"]) for r in reversed(slow)]
     else:
         notes.append(f"process trace unavailable ({trace.why or f'matched {len(sh_lags)} of {len(stamp_lags)} runs'})")
     notes += [
         f"due → first `date` stamp inside the job: {dist(stamp_lags)}",
         f"one `date` exec (gap between the two stamps), median {fmt_ms(median(date_costs))}; stamp − that: {dist(corrected)}",
         f"server startedAt − scheduledFor (ms resolution): p50 {median(started)} ms, p99 {pct(started, 99)} ms, max {max(started)} ms",
+        control,
     ]
     b.add(
         Result(
@@ -1236,12 +1266,14 @@ def bench_sse(b):
                 if stamp >= subscribed_ns[0]:
                     latencies.append((recv_ns - stamp) / 1e6)
 
+    probe = WakeProbe()
     run = api.post(f"/api/jobs/{job['id']}/runs")
     subscribed_ns[0] = now_ns()
     stream = Sse(s.port, f"/api/runs/{run['id']}/log/stream", on_event)
     if not ended.wait(60):
         raise RuntimeError("log stream did not end")
     stream.close()
+    control = probe.stop()
     b.done_with(s)
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
     b.add(
@@ -1250,7 +1282,7 @@ def bench_sse(b):
             "p99 ≤ 50 ms",
             f"p99 {fmt_ms(p99)}, p50 {fmt_ms(p50)} (n={len(latencies)})",
             p99 <= 50 and len(latencies) >= lines * 0.9,
-            [f"{len(latencies)} of {lines} lines seen live; p50 {fmt_ms(p50)}, p90 {fmt_ms(pct(latencies, 90))}, p99 {fmt_ms(p99)}, max {fmt_ms(max(latencies))}"],
+            [f"{len(latencies)} of {lines} lines seen live; p50 {fmt_ms(p50)}, p90 {fmt_ms(pct(latencies, 90))}, p99 {fmt_ms(p99)}, max {fmt_ms(max(latencies))}", control],
         )
     )
 
