@@ -35,10 +35,6 @@ export function on(type, fn) {
   return () => listeners.get(type).delete(fn);
 }
 
-export function connectionState() {
-  return state;
-}
-
 /** Open (or reopen) the stream. */
 export function connect() {
   clearTimeout(retryTimer);

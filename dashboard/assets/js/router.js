@@ -74,15 +74,5 @@ export function createRouter(main, resolve, onRoute) {
   window.addEventListener('beforeunload', (e) => {
     if (current && current.isDirty && current.isDirty()) e.preventDefault();
   });
-  return {
-    start: render,
-    /** Re-render the current route (e.g. after a save). */
-    reload() {
-      currentHash = null;
-      render();
-    },
-    markClean() {
-      if (current) current.isDirty = null;
-    },
-  };
+  return { start: render };
 }

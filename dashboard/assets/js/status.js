@@ -4,7 +4,6 @@ import { h } from './dom.js';
 
 export const STATUSES = ['queued', 'running', 'success', 'failure', 'timeout', 'dropped'];
 export const FINISHED = ['success', 'failure', 'timeout', 'dropped'];
-export const ACTIVE = ['queued', 'running'];
 
 export function statusBadge(status) {
   return h('span', { class: `badge s-${status}`, 'data-status': status }, status);

@@ -61,11 +61,6 @@ export function fmtElapsed(ms) {
   return fmtDuration(Math.floor(ms / SEC) * SEC);
 }
 
-/** A timeout in ms as words: 1800000 → "30 min". */
-export function fmtMs(ms) {
-  return fmtDuration(ms);
-}
-
 const absFmt = new Intl.DateTimeFormat(undefined, {
   weekday: 'short', year: 'numeric', month: 'short', day: 'numeric',
   hour: '2-digit', minute: '2-digit',

@@ -6,7 +6,7 @@
 import { h, replace } from '../dom.js';
 import { field } from './fields.js';
 
-export const EFFORTS = {
+const EFFORTS = {
   claude: ['low', 'medium', 'high', 'xhigh', 'max'],
   codex: ['minimal', 'low', 'medium', 'high', 'xhigh', 'max'],
 };
