@@ -32,6 +32,8 @@ pub struct App {
     pub tasks: TaskTracker,
     pub sessions: crate::api::auth::Sessions,
     pub metrics: crate::metrics::Metrics,
+    /// Serializes preference changes (read-modify-write of the file).
+    pub prefs_write: tokio::sync::Mutex<()>,
     /// The address actually bound (known after listening).
     pub port: std::sync::atomic::AtomicU16,
 }
@@ -53,6 +55,7 @@ impl App {
             tasks: TaskTracker::new(),
             sessions: Default::default(),
             metrics: Default::default(),
+            prefs_write: Default::default(),
             port: std::sync::atomic::AtomicU16::new(0),
         })
     }
@@ -67,6 +70,14 @@ impl App {
 
     pub fn schedule(&self) -> std::sync::MutexGuard<'_, SchedulerState> {
         self.schedule.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// (Re)plans a job's firing; with the scheduler disabled nothing is
+    /// planned, so `nextRunAt` is null and the calendar empty.
+    pub fn plan(&self, job: &crate::model::Job, now: crate::time::Millis) {
+        if self.config.scheduler_enabled {
+            self.schedule().upsert(job, now);
+        }
     }
 
     pub fn port(&self) -> u16 {

@@ -193,8 +193,10 @@ pub async fn run(prepared: Prepared) -> anyhow::Result<()> {
     if app.config.scheduler_enabled {
         tokio::spawn(scheduler::ticker::run(app.clone()));
     }
-    let grace = Duration::from_millis(app.prefs().stop_grace_ms.max(0) as u64);
     api::serve(app.clone(), listener, Duration::from_secs(2)).await;
+    // Runs past this are SIGKILLed as their actors are dropped (GroupGuard)
+    // and recovered as interrupted at the next start.
+    let grace = Duration::from_millis(app.prefs().stop_grace_ms.max(0) as u64);
     app.queue.shut_down();
     app.tasks.close();
     if tokio::time::timeout(grace + Duration::from_secs(5), app.tasks.wait())

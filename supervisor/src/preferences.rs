@@ -170,7 +170,9 @@ impl Preferences {
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         let dir = path.parent().context("preferences path has no directory")?;
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let tmp = dir.join(format!(".preferences.json.{}.tmp", std::process::id()));
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".preferences.json.{}.{n}.tmp", std::process::id()));
         let mut text = serde_json::to_string_pretty(self).expect("preferences serialize");
         text.push('\n');
         let write = || -> std::io::Result<()> {

@@ -115,10 +115,13 @@ async fn follow(
                 break;
             }
             buf.truncate(n);
-            let cut = if finished {
-                n
-            } else {
-                complete_prefix_len(&buf)
+            // Never split a character, except at the true end of a
+            // finished log (where a broken tail can no longer complete).
+            let at_end = n < CHUNK;
+            let cut = match complete_prefix_len(&buf) {
+                _ if finished && at_end => n,
+                0 if finished => n,
+                cut => cut,
             };
             if cut == 0 {
                 break;

@@ -1,5 +1,5 @@
 //! The HTTP server (hyper, HTTP/1.1): accept loop with graceful drain, the
-//! security checks every request passes (Host, Origin, token, body), and
+//! security checks every request passes (Host, token, Origin, body), and
 //! the route table. One file per resource below.
 
 mod ai;
@@ -97,13 +97,6 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         _ => return Err(ApiError::not_found(format!("no route for {method} {path}"))),
     }
 
-    if !auth::origin_allowed(app, &req) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_origin",
-            "cross-origin request refused: the Origin header is not this server",
-        ));
-    }
     if !auth::authorized(app, &req) {
         let mut response = ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -116,6 +109,13 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
             hyper::header::HeaderValue::from_static("Bearer realm=\"backbeat\""),
         );
         return Ok(response);
+    }
+    if !auth::origin_allowed(app, &req) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_origin",
+            "cross-origin request refused: the Origin header is not this server",
+        ));
     }
     if matches!(
         method,

@@ -30,13 +30,16 @@ pub async fn upcoming(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
     if to - from > 62 * DAY_MS {
         return Err(ApiError::bad_request("the span from…to is at most 62 days"));
     }
-    let (occurrences, truncated) = app.schedule().occurrences(from, to, MAX_OCCURRENCES);
+    let snapshot = app.schedule().snapshot();
+    let (occurrences, truncated) =
+        tokio::task::spawn_blocking(move || snapshot.occurrences(from, to, MAX_OCCURRENCES))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
     let titles: HashMap<i64, String> = app
         .db
-        .call(|c| jobs::list(c, Some(true), None))
+        .call(|c| jobs::enabled_titles(c))
         .await?
         .into_iter()
-        .map(|j| (j.id, j.title))
         .collect();
     let list: Vec<_> = occurrences
         .into_iter()

@@ -47,6 +47,7 @@ pub fn preferences(app: &App) -> ApiResult {
 
 pub async fn update_preferences(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
     let body = require_json(req).await?;
+    let _one_writer = app.prefs_write.lock().await;
     let merged = app.prefs().merged(&body)?;
     let path = app.config.preferences_path();
     let to_save = merged.clone();

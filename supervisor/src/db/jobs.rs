@@ -117,6 +117,13 @@ pub fn list(
         .collect()
 }
 
+/// `(id, title)` of the enabled jobs.
+pub fn enabled_titles(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, title FROM jobs WHERE enabled = 1")?;
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}
+
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COUNT(*) FROM jobs", [], |row| row.get(0))
 }

@@ -52,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
         id          TEXT PRIMARY KEY,
         created_at  INTEGER NOT NULL
     ) WITHOUT ROWID;",
+    // 2: per-job usage totals read only the runs that reported usage.
+    "CREATE INDEX runs_with_usage ON runs(job_id) WHERE usage IS NOT NULL;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

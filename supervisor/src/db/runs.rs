@@ -98,33 +98,51 @@ pub fn history(
 ) -> rusqlite::Result<(Vec<Run>, Option<i64>)> {
     let before = filter.before.unwrap_or(i64::MAX);
     let fetch = filter.limit as i64 + 1;
+    // One statement per filter shape so each uses its index: (id),
+    // (job_id, id), (status, id), (job_id, status, id). Several statuses
+    // are one index range each, merged: fast for rare and common alike.
+    let select = format!("SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id");
     let mut runs: Vec<Run> = Vec::new();
-    if filter.statuses.is_empty() {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id
-             WHERE r.id < ?1 AND (?2 IS NULL OR r.job_id = ?2) ORDER BY r.id DESC LIMIT ?3"
-        ))?;
-        runs = stmt
-            .query_map(params![before, filter.job_id, fetch], from_row)?
-            .collect::<Result<_, _>>()?;
-    } else {
-        // One index range scan per status, then merge: fast for rare and
-        // common statuses alike.
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id
-             WHERE r.status = ?1 AND r.id < ?2 AND (?3 IS NULL OR r.job_id = ?3) ORDER BY r.id DESC LIMIT ?4"
-        ))?;
-        for status in &filter.statuses {
-            let part = stmt.query_map(
-                params![status.as_str(), before, filter.job_id, fetch],
-                from_row,
-            )?;
-            for run in part {
+    match (filter.job_id, filter.statuses.is_empty()) {
+        (None, true) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{select} WHERE r.id < ?1 ORDER BY r.id DESC LIMIT ?2"
+            ))?;
+            for run in stmt.query_map(params![before, fetch], from_row)? {
                 runs.push(run?);
             }
         }
+        (Some(job), true) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{select} WHERE r.job_id = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3"
+            ))?;
+            for run in stmt.query_map(params![job, before, fetch], from_row)? {
+                runs.push(run?);
+            }
+        }
+        (None, false) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{select} WHERE r.status = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3"
+            ))?;
+            for status in &filter.statuses {
+                for run in stmt.query_map(params![status.as_str(), before, fetch], from_row)? {
+                    runs.push(run?);
+                }
+            }
+        }
+        (Some(job), false) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{select} WHERE r.job_id = ?1 AND r.status = ?2 AND r.id < ?3 ORDER BY r.id DESC LIMIT ?4"
+            ))?;
+            for status in &filter.statuses {
+                for run in stmt.query_map(params![job, status.as_str(), before, fetch], from_row)? {
+                    runs.push(run?);
+                }
+            }
+        }
+    }
+    if filter.statuses.len() > 1 {
         runs.sort_unstable_by_key(|run| std::cmp::Reverse(run.id));
-        runs.dedup_by_key(|r| r.id);
     }
     let next = if runs.len() > filter.limit {
         runs.truncate(filter.limit);
@@ -194,11 +212,15 @@ pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result
     Ok(())
 }
 
-/// Deletes all but the newest `keep` runs of a job (never queued or
-/// running ones); returns the deleted run ids so their logs can go too.
+/// Deletes all but the newest `keep` finished runs of a job (queued and
+/// running ones are neither counted nor deleted); returns the deleted run
+/// ids so their logs can go too.
 pub fn apply_retention(conn: &Connection, job_id: i64, keep: i64) -> rusqlite::Result<Vec<i64>> {
     let cutoff: Option<i64> = conn
-        .prepare_cached("SELECT id FROM runs WHERE job_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2")?
+        .prepare_cached(
+            "SELECT id FROM runs WHERE job_id = ?1 AND status NOT IN ('queued', 'running')
+             ORDER BY id DESC LIMIT 1 OFFSET ?2",
+        )?
         .query_row(params![job_id, keep - 1], |row| row.get(0))
         .optional()?;
     let Some(cutoff) = cutoff else {

@@ -149,7 +149,8 @@ async fn run_executor(
         }
     };
     let pid = child.id().map(i64::from).unwrap_or(0);
-    let mut stdin = child.stdin.take();
+    let _guard = GroupGuard(pid);
+    let stdin = StdinWriter::spawn(child.stdin.take());
     let start = SupervisorMessage::Start(Box::new(Start {
         protocol: PROTOCOL_VERSION,
         task: Task::Run,
@@ -162,9 +163,7 @@ async fn run_executor(
         job: job_spec(job, &cwd.to_string_lossy(), timeout_ms),
         settings: settings_for(job, &prefs),
     }));
-    if let Some(stdin) = stdin.as_mut() {
-        let _ = stdin.write_all(encode_line(&start).as_bytes()).await;
-    }
+    stdin.send(encode_line(&start));
 
     // Mark running (the process is already at work).
     let started_at = now_ms();
@@ -268,7 +267,7 @@ struct Supervised {
 /// The actor loop: output, stop requests, timeout, kill deadline, exit.
 async fn supervise(
     child: &mut Child,
-    mut stdin: Option<ChildStdin>,
+    stdin: StdinWriter,
     pid: i64,
     log: &mut LogWriter,
     control: &mut mpsc::UnboundedReceiver<StopReason>,
@@ -308,18 +307,18 @@ async fn supervise(
                 // Nothing of the run may outlive its executor.
                 signal_group(pid, libc::SIGKILL);
                 drain_until = Some(Instant::now() + DRAIN_AFTER_EXIT);
-                stdin = None;
+                stdin.close();
             },
             reason = control.recv(), if control_open && done.stop.is_none() && done.exit.is_none() => match reason {
                 Some(reason) => {
                     done.stop = Some(reason);
-                    kill_at = Some(begin_stop(&mut stdin, pid, reason, grace).await);
+                    kill_at = Some(begin_stop(&stdin, pid, reason, grace));
                 }
                 None => control_open = false,
             },
             _ = sleep_until(timeout_at), if done.stop.is_none() && done.exit.is_none() => {
                 done.stop = Some(StopReason::Timeout);
-                kill_at = Some(begin_stop(&mut stdin, pid, StopReason::Timeout, grace).await);
+                kill_at = Some(begin_stop(&stdin, pid, StopReason::Timeout, grace));
             },
             _ = sleep_until(kill_at.unwrap_or(timeout_at)), if kill_at.is_some() && done.exit.is_none() => {
                 signal_group(pid, libc::SIGKILL);
@@ -328,7 +327,7 @@ async fn supervise(
             _ = sleep_until(drain_until.unwrap_or(timeout_at)), if drain_until.is_some() => break,
         }
     }
-    drop(stdin);
+    stdin.close();
     done
 }
 
@@ -371,24 +370,65 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
 }
 
 /// cancel message + SIGTERM to the group; returns when to SIGKILL.
-async fn begin_stop(
-    stdin: &mut Option<ChildStdin>,
-    pid: i64,
-    reason: StopReason,
-    grace: Duration,
-) -> Instant {
+fn begin_stop(stdin: &StdinWriter, pid: i64, reason: StopReason, grace: Duration) -> Instant {
     let reason = match reason {
         StopReason::User => CancelReason::User,
         StopReason::Timeout => CancelReason::Timeout,
         StopReason::Shutdown => CancelReason::Shutdown,
     };
-    if let Some(stdin) = stdin.as_mut() {
-        let line = encode_line(&SupervisorMessage::Cancel { reason });
-        let _ = tokio::time::timeout(Duration::from_millis(100), stdin.write_all(line.as_bytes()))
-            .await;
-    }
+    stdin.send(encode_line(&SupervisorMessage::Cancel { reason }));
     signal_group(pid, libc::SIGTERM);
     Instant::now() + grace
+}
+
+/// Owns the executor's stdin in a task of its own, so an executor that
+/// does not read can never block the actor (its timeout and stop stay
+/// armed). Closing (or dropping) it closes stdin once queued lines are out.
+struct StdinWriter {
+    lines: std::sync::Mutex<Option<mpsc::UnboundedSender<String>>>,
+}
+
+impl StdinWriter {
+    fn spawn(stdin: Option<ChildStdin>) -> StdinWriter {
+        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+        if let Some(mut stdin) = stdin {
+            tokio::spawn(async move {
+                while let Some(line) = rx.recv().await {
+                    if stdin.write_all(line.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        StdinWriter {
+            lines: std::sync::Mutex::new(Some(tx)),
+        }
+    }
+
+    fn send(&self, line: String) {
+        if let Some(tx) = self
+            .lines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            let _ = tx.send(line);
+        }
+    }
+
+    fn close(&self) {
+        self.lines.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// Kills the run's process group when the actor ends, however it ends
+/// (including being dropped at runtime shutdown).
+struct GroupGuard(i64);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        signal_group(self.0, libc::SIGKILL);
+    }
 }
 
 fn describe_exit(exit: Option<&std::process::ExitStatus>) -> String {
@@ -433,8 +473,10 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
                     usage: ending.usage.as_ref(),
                 },
             )?;
-            let deleted = runs::apply_retention(&tx, job_id, keep)?;
+            // Read the final state first: followers must see it even if
+            // the run is not among the kept ones.
             let run = runs::get(&tx, run_id)?;
+            let deleted = runs::apply_retention(&tx, job_id, keep)?;
             tx.commit()?;
             Ok((run, deleted))
         })

@@ -26,35 +26,58 @@ const ALIASES: &[&str] = &[
 pub struct CronSchedule {
     cron: Cron,
     tz: Tz,
+    /// The hour field is `*` or a step: times follow real elapsed time
+    /// across DST (both instances of a repeated hour fire; a skipped hour
+    /// simply does not happen). Otherwise the hour is fixed: a repeated
+    /// time fires once (first instance) and times skipped by a jump fire
+    /// once at the first valid instant after it.
+    elapsed_hours: bool,
 }
 
 impl CronSchedule {
-    /// Parses `expr` in `timezone` (default: the machine's zone). Errors
-    /// name `schedule.expr` or `schedule.timezone`.
+    /// Parses and checks `expr` in `timezone` (default: the machine's
+    /// zone), refusing patterns that never fire. Errors name
+    /// `schedule.expr` or `schedule.timezone`.
     pub fn parse(expr: &str, timezone: Option<&str>) -> Result<CronSchedule, Invalid> {
+        let schedule = Self::compile(expr, timezone)?;
+        // A pattern that can never match (e.g. 30 February) is useless.
+        if schedule.next_after(crate::time::now_ms()).is_none() {
+            return Err(Invalid::value(
+                "schedule.expr",
+                format!("{:?} never fires", expr.trim()),
+            ));
+        }
+        Ok(schedule)
+    }
+
+    /// Parses without the "ever fires" check (for already-validated jobs).
+    pub fn compile(expr: &str, timezone: Option<&str>) -> Result<CronSchedule, Invalid> {
         let tz = match timezone {
             Some(name) => parse_timezone(name)?,
             None => local_timezone(),
         };
         let expr = expr.trim();
-        if expr.starts_with('@') {
+        let elapsed_hours = if expr.starts_with('@') {
             if !ALIASES.iter().any(|a| a.eq_ignore_ascii_case(expr)) {
                 return Err(Invalid::value(
                     "schedule.expr",
                     format!("unknown alias {expr:?}; use one of {}", ALIASES.join(", ")),
                 ));
             }
+            expr.eq_ignore_ascii_case("@hourly")
         } else {
-            let fields = expr.split_whitespace().count();
-            if fields != 5 {
+            let fields: Vec<&str> = expr.split_whitespace().collect();
+            if fields.len() != 5 {
                 return Err(Invalid::value(
                     "schedule.expr",
                     format!(
-                        "expected 5 fields, got {fields} (minute hour day-of-month month day-of-week)"
+                        "expected 5 fields, got {} (minute hour day-of-month month day-of-week)",
+                        fields.len()
                     ),
                 ));
             }
-        }
+            fields[1] == "*" || fields[1].contains('/')
+        };
         let parser = CronParser::builder()
             .seconds(Seconds::Disallowed)
             .year(Year::Disallowed)
@@ -65,32 +88,75 @@ impl CronSchedule {
                 format!("invalid cron expression {expr:?}: {e}"),
             )
         })?;
-        let schedule = CronSchedule { cron, tz };
-        // A pattern that can never match (e.g. 30 February) is useless.
-        if schedule.next_after(crate::time::now_ms()).is_none() {
-            return Err(Invalid::value(
-                "schedule.expr",
-                format!("{expr:?} never fires"),
-            ));
-        }
-        Ok(schedule)
+        Ok(CronSchedule {
+            cron,
+            tz,
+            elapsed_hours,
+        })
     }
 
     /// The first fire time strictly after `after`, or `None` if there is
-    /// none. Never returns a time at or before `after`, whatever the
-    /// library does around DST changes.
+    /// none, with the DST rules of api.md. Never returns a time at or
+    /// before `after`, whatever the library does around DST changes.
     pub fn next_after(&self, after: Millis) -> Option<Millis> {
+        let mut from = after;
+        for _ in 0..16 {
+            let next = self.library_next(from)?;
+            let local = to_datetime(next).with_timezone(&self.tz).naive_local();
+            let wall_clock_match = self.cron.is_time_matching(&local).unwrap_or(false);
+            if self.elapsed_hours {
+                if wall_clock_match {
+                    return Some(next);
+                }
+                // Shifted out of a spring-forward gap: that hour did not
+                // happen in real time, so neither does this occurrence.
+                from = next;
+                continue;
+            }
+            if wall_clock_match && self.is_repeat_of_earlier_instant(next) {
+                from = next; // fall-back: the repeated time already fired
+                continue;
+            }
+            return Some(self.gap_fire_before(after, next).unwrap_or(next));
+        }
+        None
+    }
+
+    /// croner's next occurrence strictly after `after`, guarded forward.
+    fn library_next(&self, after: Millis) -> Option<Millis> {
         let mut from = to_datetime(after).with_timezone(&self.tz);
         for _ in 0..4 {
             let next = self.cron.find_next_occurrence(&from, false).ok()?;
             let ms = next.timestamp_millis();
             if ms > after {
-                return Some(self.gap_fire_before(after, ms).unwrap_or(ms));
+                return Some(ms);
             }
-            // Guard: step past a result that did not move forward.
             from = to_datetime(after.max(ms) + 1000).with_timezone(&self.tz);
         }
         None
+    }
+
+    /// True when `at` is the second instance of a local time that occurs
+    /// twice (the clock went back).
+    fn is_repeat_of_earlier_instant(&self, at: Millis) -> bool {
+        let local = to_datetime(at).with_timezone(&self.tz).naive_local();
+        match self.tz.from_local_datetime(&local) {
+            chrono::LocalResult::Ambiguous(first, second) => {
+                second.timestamp_millis() == at && first.timestamp_millis() != at
+            }
+            _ => false,
+        }
+    }
+
+    /// The latest fire time at or before `now`, if any (catch-up).
+    pub fn latest_at_or_before(&self, now: Millis) -> Option<Millis> {
+        let at = to_datetime(now).with_timezone(&self.tz);
+        let prev = self
+            .cron
+            .find_previous_occurrence(&at, true)
+            .ok()?
+            .timestamp_millis();
+        (prev <= now).then_some(prev)
     }
 
     /// If the clock springs forward in (after, next] and some wall-clock
@@ -165,14 +231,6 @@ pub fn local_timezone() -> Tz {
             .and_then(|name| Tz::from_str(&name).ok())
             .unwrap_or(Tz::UTC)
     })
-}
-
-/// Local wall-clock time in `tz` as milliseconds (test helper and once-time
-/// display); `None` for times that do not exist.
-pub fn local_to_ms(tz: Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Option<Millis> {
-    tz.with_ymd_and_hms(y, mo, d, h, mi, 0)
-        .earliest()
-        .map(|t| t.timestamp_millis())
 }
 
 #[cfg(test)]
@@ -315,6 +373,48 @@ mod tests {
                 "2026-10-25T02:30:00.000Z",
                 "2026-10-25T03:30:00.000Z"
             ]
+        );
+    }
+
+    #[test]
+    fn dst_rules_depend_on_whether_the_hour_is_fixed() {
+        // Spring forward (Paris, 2026-03-29 02:00 → 03:00): hourly and
+        // stepped hours follow real time; the skipped hour just does not happen.
+        assert_eq!(
+            next_n("30 * * * *", "Europe/Paris", "2026-03-29T00:00:00Z", 2),
+            ["2026-03-29T00:30:00.000Z", "2026-03-29T01:30:00.000Z"]
+        );
+        assert_eq!(
+            next_n("0 */2 * * *", "Europe/Paris", "2026-03-28T22:30:00Z", 2),
+            ["2026-03-28T23:00:00.000Z", "2026-03-29T02:00:00.000Z"]
+        );
+        // Fall back (2026-10-25 03:00 → 02:00): listed or ranged fixed
+        // hours fire once per local time, at the first instance.
+        assert_eq!(
+            next_n("0,30 2 * * *", "Europe/Paris", "2026-10-24T12:00:00Z", 3),
+            [
+                "2026-10-25T00:00:00.000Z",
+                "2026-10-25T00:30:00.000Z",
+                "2026-10-26T01:00:00.000Z"
+            ]
+        );
+        assert_eq!(
+            next_n("30 1-3 * * *", "Europe/Paris", "2026-10-24T22:00:00Z", 3),
+            [
+                "2026-10-24T23:30:00.000Z", // 01:30 CEST
+                "2026-10-25T00:30:00.000Z", // 02:30 CEST, once
+                "2026-10-25T02:30:00.000Z"  // 03:30 CET
+            ]
+        );
+    }
+
+    #[test]
+    fn latest_occurrence_for_catch_up() {
+        let s = CronSchedule::parse("* * * * *", Some("UTC")).unwrap();
+        let now = parse_rfc3339("2026-11-24T10:23:30Z").unwrap();
+        assert_eq!(
+            s.latest_at_or_before(now).map(to_rfc3339).as_deref(),
+            Some("2026-11-24T10:23:00.000Z")
         );
     }
 

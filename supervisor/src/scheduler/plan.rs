@@ -1,6 +1,8 @@
 //! The scheduler's in-memory plan: every enabled job's next fire time in an
-//! ordered set, so a tick costs O(due jobs), not O(jobs), and nothing is
-//! re-parsed. Pure: time comes in as an argument; no I/O.
+//! ordered set, so a tick costs O(due jobs), not O(jobs). A cron pattern is
+//! kept as text and compiled only when its job fires (croner's compiled
+//! form costs ~5 KB; a thousand idle jobs should not). Pure: time comes in
+//! as an argument; no I/O.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
@@ -11,8 +13,20 @@ use crate::time::{Millis, parse_rfc3339};
 
 #[derive(Debug, Clone)]
 enum Spec {
-    Cron(Box<CronSchedule>),
+    Cron {
+        expr: Box<str>,
+        timezone: Option<Box<str>>,
+    },
     Once(Millis),
+}
+
+impl Spec {
+    fn compile(&self) -> Option<CronSchedule> {
+        match self {
+            Spec::Cron { expr, timezone } => CronSchedule::compile(expr, timezone.as_deref()).ok(),
+            Spec::Once(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -41,9 +55,10 @@ fn spec_of(job: &Job) -> Option<Spec> {
         return None;
     }
     match &job.schedule {
-        Schedule::Cron { expr, timezone } => CronSchedule::parse(expr, timezone.as_deref())
-            .ok()
-            .map(|cron| Spec::Cron(Box::new(cron))),
+        Schedule::Cron { expr, timezone } => Some(Spec::Cron {
+            expr: expr.as_str().into(),
+            timezone: timezone.as_deref().map(Into::into),
+        }),
         Schedule::Once { at } => parse_rfc3339(at).map(Spec::Once),
         Schedule::Manual => None,
     }
@@ -57,7 +72,7 @@ impl SchedulerState {
         self.remove(job.id);
         let Some(spec) = spec_of(job) else { return };
         let next = match &spec {
-            Spec::Cron(cron) => cron.next_after(now),
+            Spec::Cron { .. } => spec.compile().and_then(|cron| cron.next_after(now)),
             Spec::Once(at) => Some(*at),
         };
         if let Some(next) = next {
@@ -99,14 +114,22 @@ impl SchedulerState {
                 continue;
             };
             match &entry.spec {
-                Spec::Cron(cron) => {
-                    entry.next = cron.next_after(now.max(at));
+                Spec::Cron { .. } => {
+                    let cron = entry.spec.compile();
+                    // Late by several occurrences (suspend): one fire, for
+                    // the latest of them.
+                    let scheduled_for = cron
+                        .as_ref()
+                        .and_then(|c| c.latest_at_or_before(now))
+                        .filter(|latest| *latest >= at)
+                        .unwrap_or(at);
+                    entry.next = cron.and_then(|c| c.next_after(now.max(at)));
                     if let Some(next) = entry.next {
                         self.due.insert((next, job_id));
                     }
                     fires.push(Fire {
                         job_id,
-                        scheduled_for: at,
+                        scheduled_for,
                         once: false,
                     });
                 }
@@ -129,25 +152,35 @@ impl SchedulerState {
     pub fn missed(job: &Job, now: Millis) -> Option<Millis> {
         match spec_of(job)? {
             Spec::Once(at) => (at <= now).then_some(at),
-            Spec::Cron(cron) if job.catch_up => {
-                let first = cron.next_after(job.anchor_at)?;
-                if first > now {
-                    return None;
-                }
-                // Walk to the latest one at or before now (bounded).
-                let mut latest = first;
-                for _ in 0..100_000 {
-                    match cron.next_after(latest) {
-                        Some(next) if next <= now => latest = next,
-                        _ => break,
-                    }
-                }
-                Some(latest)
+            spec @ Spec::Cron { .. } if job.catch_up => {
+                let latest = spec.compile()?.latest_at_or_before(now)?;
+                (latest > job.anchor_at).then_some(latest)
             }
-            Spec::Cron(_) => None,
+            Spec::Cron { .. } => None,
         }
     }
 
+    /// A copy of what is planned, to compute occurrences without holding
+    /// the scheduler's lock.
+    pub fn snapshot(&self) -> PlanSnapshot {
+        PlanSnapshot(
+            self.entries
+                .iter()
+                .map(|(id, e)| (*id, e.spec.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// The planned schedules at one moment (see [`SchedulerState::snapshot`]).
+pub struct PlanSnapshot(Vec<(i64, Spec)>);
+
+enum Compiled {
+    Cron(CronSchedule),
+    Once(Millis),
+}
+
+impl PlanSnapshot {
     /// Fire times of all planned jobs in (`from`, `to`), earliest first, at
     /// most `limit`; `true` when more were left out.
     pub fn occurrences(
@@ -156,14 +189,22 @@ impl SchedulerState {
         to: Millis,
         limit: usize,
     ) -> (Vec<(i64, Millis)>, bool) {
-        let mut heap: BinaryHeap<Reverse<(Millis, i64)>> = BinaryHeap::new();
+        let compiled: HashMap<i64, Compiled> = self
+            .0
+            .iter()
+            .filter_map(|(id, spec)| match spec {
+                Spec::Cron { .. } => spec.compile().map(|c| (*id, Compiled::Cron(c))),
+                Spec::Once(at) => Some((*id, Compiled::Once(*at))),
+            })
+            .collect();
         let next_of = |job_id: i64, after: Millis| -> Option<Millis> {
-            match &self.entries.get(&job_id)?.spec {
-                Spec::Cron(cron) => cron.next_after(after),
-                Spec::Once(at) => (*at > after).then_some(*at),
+            match compiled.get(&job_id)? {
+                Compiled::Cron(cron) => cron.next_after(after),
+                Compiled::Once(at) => (*at > after).then_some(*at),
             }
         };
-        for &job_id in self.entries.keys() {
+        let mut heap: BinaryHeap<Reverse<(Millis, i64)>> = BinaryHeap::new();
+        for &job_id in compiled.keys() {
             if let Some(at) = next_of(job_id, from)
                 && at < to
             {
@@ -319,7 +360,9 @@ mod tests {
         let now = t("2026-11-24T00:00:00Z");
         state.upsert(&job(1, cron("0 */6 * * *"), "2026-11-24T00:00:00Z"), now);
         state.upsert(&job(2, cron("30 1 * * *"), "2026-11-24T00:00:00Z"), now);
-        let (occ, truncated) = state.occurrences(now, t("2026-11-24T13:00:00Z"), 100);
+        let (occ, truncated) = state
+            .snapshot()
+            .occurrences(now, t("2026-11-24T13:00:00Z"), 100);
         let times: Vec<(i64, String)> =
             occ.into_iter().map(|(j, at)| (j, to_rfc3339(at))).collect();
         assert_eq!(
@@ -331,7 +374,9 @@ mod tests {
             ]
         );
         assert!(!truncated);
-        let (occ, truncated) = state.occurrences(now, t("2026-12-24T00:00:00Z"), 2);
+        let (occ, truncated) = state
+            .snapshot()
+            .occurrences(now, t("2026-12-24T00:00:00Z"), 2);
         assert_eq!(occ.len(), 2);
         assert!(truncated);
     }

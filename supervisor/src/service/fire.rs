@@ -88,6 +88,11 @@ pub async fn fire_with(app: &Arc<App>, fires: Vec<Fire>, trigger: Trigger, now: 
             let tx = write_tx(c)?;
             let mut out = Vec::with_capacity(rows.len());
             for (job_id, status, error, trigger, scheduled_for, once) in &rows {
+                // Deleted or disabled since the plan popped it: no run.
+                if !jobs::get(&tx, *job_id)?.is_some_and(|job| job.enabled) {
+                    out.push(None);
+                    continue;
+                }
                 let id = runs::insert(
                     &tx,
                     &NewRun {

@@ -72,7 +72,7 @@ pub async fn create(app: &Arc<App>, body: &Value) -> Result<JobView, JobError> {
     let fields = with_context(app, |ctx| JobFields::parse_create(body, ctx))?;
     let now = now_ms();
     let job = app.db.call(move |c| jobs::insert(c, &fields, now)).await?;
-    app.schedule().upsert(&job, now);
+    app.plan(&job, now);
     let view = view(app, job).await?;
     publish_job(app, &view);
     Ok(view)
@@ -92,7 +92,7 @@ pub async fn update(app: &Arc<App>, id: i64, body: &Value) -> Result<JobView, Jo
         .call(move |c| jobs::update(c, id, &fields, now, reanchor))
         .await?
         .ok_or(JobError::NotFound(id))?;
-    app.schedule().upsert(&job, now);
+    app.plan(&job, now);
     let view = view(app, job).await?;
     publish_job(app, &view);
     Ok(view)
@@ -106,8 +106,10 @@ pub async fn delete(app: &Arc<App>, id: i64) -> Result<(), JobError> {
     }
     app.schedule().remove(id);
     let running = app.queue.forget_job(id);
-    // Give stopping runs a moment to end before their rows go.
-    for _ in 0..50 {
+    // Let stopping runs end (SIGKILL comes after the grace) before their
+    // rows and logs go.
+    let grace_ms = app.prefs().stop_grace_ms.max(0) as u64 + 2000;
+    for _ in 0..grace_ms / 20 {
         if running
             .iter()
             .all(|run| app.live_logs.watch(*run).is_none())

@@ -41,13 +41,12 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
 
     let all_jobs = app.db.call(|c| jobs::list(c, None, None)).await?;
     let mut missed = Vec::new();
-    {
+    // With the scheduler disabled nothing is planned and nothing caught up.
+    if app.config.scheduler_enabled {
         let mut plan = app.schedule();
         for job in &all_jobs {
             plan.upsert(job, now);
-            if app.config.scheduler_enabled
-                && let Some(at) = SchedulerState::missed(job, now)
-            {
+            if let Some(at) = SchedulerState::missed(job, now) {
                 let once = matches!(job.schedule, crate::model::Schedule::Once { .. });
                 if once {
                     plan.remove(job.id);

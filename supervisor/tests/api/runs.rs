@@ -418,3 +418,63 @@ fn metrics_count_runs_and_need_the_token() {
     assert!(text.contains("# TYPE backbeat_runs_running gauge"));
     assert!(text.contains("backbeat_runs_queued 0"));
 }
+
+#[test]
+fn retention_never_deletes_a_run_its_followers_are_waiting_on() {
+    let server = Server::start();
+    server.patch(
+        "/api/preferences",
+        json!({"logRetentionPerJob": 2, "maxConcurrentRuns": 1}),
+    );
+    let job = server.script_job("echo hi; sleep 0.3");
+    let first = server.run_now(job);
+    let mut stream = server.sse(&format!("/api/runs/{first}/log/stream"), &[]);
+    let rest: Vec<i64> = (0..3).map(|_| server.run_now(job)).collect();
+    let mut last_status = String::new();
+    loop {
+        let event = stream
+            .next_event()
+            .expect("the follower sees the end of its run");
+        match event.event.as_str() {
+            "status" => last_status = event.json()["status"].as_str().unwrap().to_string(),
+            "end" => break,
+            _ => {}
+        }
+    }
+    assert_eq!(last_status, "success");
+    let last = server.wait_finished(rest[2]);
+    assert_eq!(last["status"], "success");
+    let kept: Vec<i64> = server.get(&format!("/api/runs?jobId={job}")).json()["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        kept,
+        [rest[2], rest[1]],
+        "the newest two finished runs are kept"
+    );
+}
+
+#[test]
+fn an_executor_that_never_reads_stdin_still_times_out_and_dies() {
+    let server = Server::start();
+    server.patch("/api/preferences", json!({"stopGraceMs": 200}));
+    install_runner(
+        &server,
+        "deaf-runner",
+        "#!/bin/sh\necho $$ > \"$PIDFILE\"\nexec sleep 600\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    // A body far larger than a pipe buffer: writing `start` cannot finish.
+    let body = "x".repeat(300 * 1024);
+    let job = server.create_job(json!({"type": "deaf", "body": body, "timeoutMs": 1500, "env": {"PIDFILE": pid_file.to_str().unwrap()}}));
+    let run_id = server.run_now(job["id"].as_i64().unwrap());
+    let pid = read_pid_file(&pid_file, 10);
+    server.wait_run(run_id, 10, |r| r["status"] == "running");
+    let run = server.wait_finished(run_id);
+    assert_eq!(run["status"], "timeout");
+    eventually(5, "the deaf executor is gone", || !process_alive(pid));
+}
