@@ -176,7 +176,7 @@ impl SchedulerState {
 pub struct PlanSnapshot(Vec<(i64, Spec)>);
 
 enum Compiled {
-    Cron(CronSchedule),
+    Cron(Box<CronSchedule>),
     Once(Millis),
 }
 
@@ -193,7 +193,7 @@ impl PlanSnapshot {
             .0
             .iter()
             .filter_map(|(id, spec)| match spec {
-                Spec::Cron { .. } => spec.compile().map(|c| (*id, Compiled::Cron(c))),
+                Spec::Cron { .. } => spec.compile().map(|c| (*id, Compiled::Cron(Box::new(c)))),
                 Spec::Once(at) => Some((*id, Compiled::Once(*at))),
             })
             .collect();
