@@ -132,7 +132,8 @@ pub async fn prepare(config: Config) -> anyhow::Result<Prepared> {
         let now = time::now_ms();
         db.blocking(|c| service::seed::seed_examples(c, now))?;
     }
-    let sessions = db.blocking(|c| db::sessions::all(c))?;
+    let fingerprint = api::auth::token_fingerprint(token.as_deref());
+    let sessions = db.blocking(|c| db::sessions::valid(c, &fingerprint))?;
     let host = config
         .host
         .trim_start_matches('[')

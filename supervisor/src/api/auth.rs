@@ -70,6 +70,15 @@ fn tighten_mode(path: &Path) {
     }
 }
 
+/// A fingerprint of the token (not the token): sessions issued under
+/// another token are void.
+pub fn token_fingerprint(token: Option<&str>) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    token.unwrap_or("").hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 /// Login sessions, mirrored from the store for cheap checks.
 #[derive(Default)]
 pub struct Sessions {

@@ -61,8 +61,9 @@ pub async fn index<B>(app: &Arc<App>, req: &Request<B>) -> Result<Response, ApiE
         let session = random_hex(32);
         let id = session.clone();
         let now = now_ms();
+        let fingerprint = super::auth::token_fingerprint(app.token.as_deref());
         app.db
-            .call(move |c| crate::db::sessions::insert(c, &id, now))
+            .call(move |c| crate::db::sessions::insert(c, &id, &fingerprint, now))
             .await?;
         app.sessions.insert(session.clone());
         let mut resp = hyper::Response::new(full(""));

@@ -54,6 +54,9 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 2: per-job usage totals read only the runs that reported usage.
     "CREATE INDEX runs_with_usage ON runs(job_id) WHERE usage IS NOT NULL;",
+    // 3: sessions remember which token they were issued under, so changing
+    // the token logs every browser out.
+    "ALTER TABLE sessions ADD COLUMN token_fingerprint TEXT;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

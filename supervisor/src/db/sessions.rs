@@ -1,26 +1,29 @@
 //! Dashboard login sessions (random ids set as the `backbeat_session`
-//! cookie), kept across restarts.
+//! cookie), kept across restarts while the API token stays the same.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::time::Millis;
 
-pub fn insert(conn: &Connection, id: &str, now: Millis) -> rusqlite::Result<()> {
+pub fn insert(
+    conn: &Connection,
+    id: &str,
+    token_fingerprint: &str,
+    now: Millis,
+) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO sessions (id, created_at) VALUES (?1, ?2)",
-        params![id, now],
+        "INSERT INTO sessions (id, created_at, token_fingerprint) VALUES (?1, ?2, ?3)",
+        params![id, now, token_fingerprint],
     )?;
     Ok(())
 }
 
-pub fn exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// The sessions issued under the current token; the others are deleted.
+pub fn valid(conn: &Connection, token_fingerprint: &str) -> rusqlite::Result<Vec<String>> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_fingerprint IS NOT ?1",
+        [token_fingerprint],
+    )?;
     let mut stmt = conn.prepare("SELECT id FROM sessions")?;
     stmt.query_map([], |row| row.get(0))?.collect()
 }

@@ -69,9 +69,19 @@ pub async fn ask(
     let mut stdout = LineReader::new(BufReader::new(child.stdout.take().expect("piped")));
     let mut stderr = child.stderr.take().expect("piped");
     let stderr_task = tokio::spawn(async move {
-        let mut text = Vec::new();
-        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut text).await;
-        String::from_utf8_lossy(&text).into_owned()
+        // Drain everything (a closed pipe would break a chatty runner),
+        // keep the last 64 KiB for the error message.
+        let (mut tail, mut chunk) = (Vec::new(), vec![0u8; 8192]);
+        while let Ok(n) = stderr.read(&mut chunk).await {
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&chunk[..n]);
+            if tail.len() > 64 * 1024 {
+                tail.drain(..tail.len() - 64 * 1024);
+            }
+        }
+        String::from_utf8_lossy(&tail).into_owned()
     });
 
     let conversation = async {

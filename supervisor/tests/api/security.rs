@@ -270,3 +270,40 @@ fn unknown_routes_are_404_with_the_error_shape() {
         .get_with("/assets/../../etc/passwd", &[])
         .assert_error(404, "not_found", None);
 }
+
+#[test]
+fn sessions_survive_restarts_but_not_a_new_token() {
+    let mut server = Server::start();
+    let login = |server: &Server, token: &str| {
+        let reply = server.raw(
+            &format!(
+                "GET /?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                server.port
+            ),
+            b"",
+        );
+        reply
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let cookie = login(&server, TOKEN);
+    server.kill9();
+    server.boot();
+    assert_eq!(
+        server.get_with("/api/jobs", &[("Cookie", &cookie)]).status,
+        200,
+        "still logged in after a restart"
+    );
+    server.kill9();
+    server.set_env("BACKBEAT_TOKEN", "a-brand-new-token");
+    server.boot();
+    assert_eq!(
+        server.get_with("/api/jobs", &[("Cookie", &cookie)]).status,
+        401,
+        "a new token logs everyone out"
+    );
+}
