@@ -4,7 +4,7 @@
 // with realistic jobs and runs first; asserts each page rendered without
 // script errors and that the theme really switched.
 
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startServer, FIXTURES } from './lib/server.mjs';
@@ -89,55 +89,58 @@ const PAGES = [
   ['preferences', 'Preferences', '[data-pref]'],
 ];
 
-for (const scheme of ['light', 'dark']) {
-  test(`every page in ${scheme}`, async () => {
-    const { context, page } = await newPage(chrome.browser, { colorScheme: scheme });
-    try {
-      await page.goto(`${server.url}/`);
-      await page.getByRole('heading', { name: 'Sign in to this Backbeat' }).waitFor();
-      await screenshot(page, `login-${scheme}`);
-      await login(page, server);
-      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      assert.equal(bg, scheme === 'dark' ? 'rgb(15, 17, 21)' : 'rgb(246, 247, 249)', 'theme follows the system');
-      for (const [name, heading, ready, route] of PAGES) {
-        const hash = typeof route === 'function' ? route() : route || `#/${name}`;
-        await page.goto(`${server.url}/${hash}`);
-        if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-        try {
-          await page.locator(ready).first().waitFor();
-        } catch (e) {
-          e.message += `\n${name}: page text: ${(await page.locator('main').textContent()).slice(0, 600)}`;
-          throw e;
+// The four sets are independent: take them side by side.
+describe('screenshots', { concurrency: true }, () => {
+  for (const scheme of ['light', 'dark']) {
+    test(`every page in ${scheme}`, async () => {
+      const { context, page } = await newPage(chrome.browser, { colorScheme: scheme });
+      try {
+        await page.goto(`${server.url}/`);
+        await page.getByRole('heading', { name: 'Sign in to this Backbeat' }).waitFor();
+        await screenshot(page, `login-${scheme}`);
+        await login(page, server);
+        const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        assert.equal(bg, scheme === 'dark' ? 'rgb(15, 17, 21)' : 'rgb(246, 247, 249)', 'theme follows the system');
+        for (const [name, heading, ready, route] of PAGES) {
+          const hash = typeof route === 'function' ? route() : route || `#/${name}`;
+          await page.goto(`${server.url}/${hash}`);
+          if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+          try {
+            await page.locator(ready).first().waitFor();
+          } catch (e) {
+            e.message += `\n${name}: page text: ${(await page.locator('main').textContent()).slice(0, 600)}`;
+            throw e;
+          }
+          await page.waitForTimeout(250); // let debounced previews and fonts settle
+          await screenshot(page, `${name}-${scheme}`);
         }
-        await page.waitForTimeout(250); // let debounced previews and fonts settle
-        await screenshot(page, `${name}-${scheme}`);
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await context.close();
       }
-      assert.deepEqual(page.errors, []);
-    } finally {
-      await context.close();
-    }
-  });
-
-  test(`phone-sized screen in ${scheme}`, async () => {
-    const { context, page } = await newPage(chrome.browser, {
-      colorScheme: scheme, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
     });
-    try {
-      await login(page, server);
-      for (const [name, heading, ready, route] of PAGES.filter(([n]) => ['jobs', 'job-edit-script', 'run-detail', 'calendar-month'].includes(n))) {
-        const hash = typeof route === 'function' ? route() : route || `#/${name}`;
-        await page.goto(`${server.url}/${hash}`);
-        if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-        await page.locator(ready).first().waitFor();
-        await page.waitForTimeout(250);
-        // Nothing may overflow sideways on a phone.
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        assert.ok(overflow <= 1, `${name} is ${overflow}px wider than the screen`);
-        await screenshot(page, `phone-${name}-${scheme}`);
+
+    test(`phone-sized screen in ${scheme}`, async () => {
+      const { context, page } = await newPage(chrome.browser, {
+        colorScheme: scheme, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+      });
+      try {
+        await login(page, server);
+        for (const [name, heading, ready, route] of PAGES.filter(([n]) => ['jobs', 'job-edit-script', 'run-detail', 'calendar-month'].includes(n))) {
+          const hash = typeof route === 'function' ? route() : route || `#/${name}`;
+          await page.goto(`${server.url}/${hash}`);
+          if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+          await page.locator(ready).first().waitFor();
+          await page.waitForTimeout(250);
+          // Nothing may overflow sideways on a phone.
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflow <= 1, `${name} is ${overflow}px wider than the screen`);
+          await screenshot(page, `phone-${name}-${scheme}`);
+        }
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await context.close();
       }
-      assert.deepEqual(page.errors, []);
-    } finally {
-      await context.close();
-    }
-  });
-}
+    });
+  }
+});
