@@ -482,6 +482,21 @@ test('keyboard: g then a letter switches pages; n opens the editor', async () =>
   await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
 });
 
+test('the editor saves with Ctrl+S and asks before dropping unsaved changes', async () => {
+  await visit(page, server, `jobs/${ids.greeting}/edit`, 'Edit job');
+  await page.fill('input[name=title]', 'E2E greeting, renamed');
+  // Leaving with unsaved changes asks; saying no stays.
+  page.once('dialog', (d) => d.dismiss());
+  await page.click('[data-nav="history"]');
+  await page.getByRole('heading', { level: 1, name: 'Edit job' }).waitFor();
+  assert.equal(await page.inputValue('input[name=title]'), 'E2E greeting, renamed');
+
+  await page.keyboard.press('Control+s');
+  await urlMatches(new RegExp(`#/jobs\\?focus=${ids.greeting}$`));
+  await textMatches(page.locator(`[data-job-id="${ids.greeting}"] .job-title`), /^E2E greeting, renamed$/);
+  assert.equal((await server.api('GET', `/jobs/${ids.greeting}`)).title, 'E2E greeting, renamed');
+});
+
 test('an expired session says how to sign in again', async () => {
   await visit(page, server, 'jobs', 'Jobs');
   await context.clearCookies();
