@@ -200,6 +200,8 @@ class WakeProbe:
         self.stopping.set()
         self.thread.join()
         late = self.late
+        self.p50 = pct(late, 50)
+        self.p99 = pct(late, 99)
         return f"control (a sleeping thread's wake-up lateness, {len(late)} wake-ups): p50 {fmt_ms(pct(late, 50))}, p99 {fmt_ms(pct(late, 99))}, max {fmt_ms(max(late))}"
 
 
@@ -483,6 +485,7 @@ class Result:
         self.measured = measured
         self.ok = ok  # True, False or None (not measured)
         self.notes = list(notes)
+        self.noise = None  # why the machine, not Backbeat, may explain a miss
 
 
 class Bench:
@@ -722,15 +725,18 @@ def bench_start_lag(b):
         f"server startedAt − scheduledFor (ms resolution): p50 {median(started)} ms, p99 {pct(started, 99)} ms, max {max(started)} ms",
         control,
     ]
-    b.add(
-        Result(
-            "start lag: due second → job process running",
-            "p50 ≤ 5 ms, p99 ≤ 20 ms",
-            f"p50 {fmt_ms(p50)}, p99 {fmt_ms(p99)} (n={len(lags)})",
-            p50 <= 5 and p99 <= 20 and len(lags) == n,
-            notes,
-        )
+    result = Result(
+        "start lag: due second → job process running",
+        "p50 ≤ 5 ms, p99 ≤ 20 ms",
+        f"p50 {fmt_ms(p50)}, p99 {fmt_ms(p99)} (n={len(lags)})",
+        p50 <= 5 and p99 <= 20 and len(lags) == n,
+        notes,
     )
+    # Noise can explain a missed p99 when the control's own p99 is a good
+    # part of the target; a missed median only when the control's is.
+    if (p99 > 20 and probe.p99 > 10) or (p50 > 5 and probe.p50 > 1):
+        result.noise = f"a plain sleeping thread woke up {fmt_ms(probe.p50)} (p50) / {fmt_ms(probe.p99)} (p99) late during this phase"
+    b.add(result)
 
 
 # ------------------------------------------------------- trigger → success
@@ -869,7 +875,11 @@ def bench_throughput(b):
     rate = n / ((last - released) / 1000)
     b.done_with(s)
     ok = rate >= 500 and not lost and not not_ok and bad_logs == 0
-    b.add(
+    wall_s = (last - released) / 1000
+    ours_pct = (cpu_ns / 1e9 + children_ms / 1000) / (busy["cores"] * wall_s) * 100
+    others_pct = busy["busy_pct"] - ours_pct
+    ceiling = busy["cores"] * 1000 * n / (cpu_ns / 1e6 + children_ms)
+    result = (
         Result(
             "throughput of `true` runs, 8 at once",
             "≥ 500 runs/s, logs written, none lost",
@@ -885,6 +895,10 @@ def bench_throughput(b):
             + [f"not success: run {r['id']} {r['status']}: {r['error']}" for r in not_ok[:3]],
         )
     )
+    result.notes.append(f"Backbeat's processes used {ours_pct:.0f} % of the machine's CPU, everything else {others_pct:.0f} %")
+    if others_pct > 10 and ceiling >= 500:
+        result.noise = f"other processes took {others_pct:.0f} % of the CPU meanwhile; Backbeat's own CPU cost per run allows {ceiling:.0f} runs/s on {busy['cores']} idle cores"
+    b.add(result)
 
 
 # ------------------------------------------------------------ idle + tick
@@ -1276,7 +1290,7 @@ def bench_sse(b):
     control = probe.stop()
     b.done_with(s)
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
-    b.add(
+    result = (
         Result(
             "live log: write → SSE event",
             "p99 ≤ 50 ms",
@@ -1285,6 +1299,9 @@ def bench_sse(b):
             [f"{len(latencies)} of {lines} lines seen live; p50 {fmt_ms(p50)}, p90 {fmt_ms(pct(latencies, 90))}, p99 {fmt_ms(p99)}, max {fmt_ms(max(latencies))}", control],
         )
     )
+    if p99 > 50 and probe.p99 > 25:
+        result.noise = f"a plain sleeping thread woke up {fmt_ms(probe.p99)} late (p99) during this phase"
+    b.add(result)
 
 
 # -------------------------------------------------------------------- main
@@ -1304,7 +1321,10 @@ PHASES = [
 def print_table(results):
     rows = [("figure", "target", "measured", "result")]
     for r in results:
-        rows.append((r.figure, r.target, r.measured, {True: "pass", False: "MISS", None: "n/a"}[r.ok]))
+        mark = {True: "pass", False: "MISS", None: "n/a"}[r.ok]
+        if r.ok is False and r.noise:
+            mark += " *"
+        rows.append((r.figure, r.target, r.measured, mark))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     print(line)
@@ -1357,6 +1377,9 @@ def main():
             print(f"  {note}")
     print(f"\n== results ({time.monotonic() - started:.0f} s)\n")
     print_table(b.results)
+    noisy = [r for r in b.results if r.ok is False and r.noise]
+    for r in noisy:
+        print(f"* {r.figure}: may be the machine, not Backbeat: {r.noise}")
     missed = [r.figure for r in b.results if r.ok is False]
     unmeasured = [r.figure for r in b.results if r.ok is None]
     print(f"\n{len(b.results) - len(missed) - len(unmeasured)} pass, {len(missed)} miss, {len(unmeasured)} not measured")
