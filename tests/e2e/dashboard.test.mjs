@@ -286,6 +286,9 @@ test('a once schedule is picked with the date and time picker, in the browser zo
 });
 
 test('filters history by status and by job', async () => {
+  const { runs: newest } = await server.api('GET', '/runs?limit=50');
+  const have = newest.map((r) => `${r.id}:${r.jobTitle}:${r.status}`).join(' ');
+  assert.ok(newest.some((r) => r.id === ids.sleeperRun), `run ${ids.sleeperRun} missing from GET /api/runs: ${have}`);
   await visit(page, server, 'history', 'History');
   await page.locator(`[data-history] tr[data-run-id="${ids.greetingRun}"]`).waitFor();
   await page.locator(`[data-history] tr[data-run-id="${ids.sleeperRun}"]`).waitFor();
