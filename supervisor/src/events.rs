@@ -39,6 +39,11 @@ impl EventHub {
         let _ = self.sender.send(event);
     }
 
+    /// Whether anyone listens (so costly event payloads can be skipped).
+    pub fn has_subscribers(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()
     }

@@ -5,9 +5,11 @@ use rusqlite::Connection;
 
 const MIGRATIONS: &[&str] = &[
     // 1: jobs, runs (with the indexes that keep history pages keyset-fast
-    // at a million runs, per job and per status), login sessions.
+    // at a million runs, per job and per status), login sessions. Ids are
+    // AUTOINCREMENT: a deleted job's or run's id is never handed out again
+    // (a bookmarked run URL must not show another job's run).
     "CREATE TABLE jobs (
-        id          INTEGER PRIMARY KEY,
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
         title       TEXT NOT NULL,
         type        TEXT NOT NULL,
         body        TEXT NOT NULL,
@@ -24,7 +26,7 @@ const MIGRATIONS: &[&str] = &[
         anchor_at   INTEGER NOT NULL
     );
     CREATE TABLE runs (
-        id             INTEGER PRIMARY KEY,
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
         job_id         INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
         status         TEXT NOT NULL,
         trigger        TEXT NOT NULL,

@@ -196,40 +196,38 @@ async fn run_executor(
         usage,
         exit,
     } = outcome;
-    let exit_code = exit.as_ref().and_then(|e| e.code());
-    let (status, error, code) = match (stop, &result) {
+    // The job's exit code is what the executor reports; the executor's own
+    // exit status stands in only when it reported nothing.
+    let reported = result.as_ref().and_then(|r| r.exit_code);
+    let code = match &result {
+        Some(_) => reported,
+        None => exit.as_ref().and_then(|e| e.code()),
+    };
+    let (status, error) = match (stop, &result) {
         (Some(StopReason::Timeout), _) => (
             RunStatus::Timeout,
             Some(format!("timed out after {timeout_ms} ms")),
-            exit_code,
         ),
-        (Some(StopReason::User), _) => (
-            RunStatus::Failure,
-            Some("stopped by user".to_string()),
-            exit_code,
-        ),
+        (Some(StopReason::User), _) => (RunStatus::Failure, Some("stopped by user".to_string())),
         (Some(StopReason::Shutdown), _) => (
             RunStatus::Failure,
             Some("stopped: supervisor shutting down".to_string()),
-            exit_code,
         ),
         (
             None,
             Some(RunResult {
                 status: ResultStatus::Success,
-                exit_code: code,
                 ..
             }),
-        ) => (RunStatus::Success, None, code.or(exit_code)),
+        ) => (RunStatus::Success, None),
         (
             None,
             Some(RunResult {
                 status: ResultStatus::Failure,
-                exit_code: code,
                 error,
+                ..
             }),
         ) => {
-            let code = code.or(exit_code);
             let error = error
                 .clone()
                 .filter(|e| !e.is_empty())
@@ -237,7 +235,7 @@ async fn run_executor(
                     Some(code) => format!("exit code {code}"),
                     None => "failed".to_string(),
                 });
-            (RunStatus::Failure, Some(error), code)
+            (RunStatus::Failure, Some(error))
         }
         (None, None) => (
             RunStatus::Failure,
@@ -245,7 +243,6 @@ async fn run_executor(
                 "executor exited without result ({})",
                 describe_exit(exit.as_ref())
             )),
-            exit_code,
         ),
     };
     Ending {
@@ -483,14 +480,17 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
         .await;
     app.queue.finished(run_id);
     app.metrics.run_finished(status);
+    // The slot is free: start the next run before the bookkeeping below.
+    super::dispatch::dispatch(app);
     match result {
         Ok((run, deleted)) => {
             crate::service::runs::remove_logs(app, job_id, &deleted);
             if let Some(run) = run {
                 publish_run(app, &run);
             }
+            // The job's lastRun changed.
+            crate::service::publish::refresh_job(app, job_id).await;
         }
         Err(e) => eprintln!("backbeat: run {run_id}: could not record its outcome: {e}"),
     }
-    super::dispatch::dispatch(app);
 }

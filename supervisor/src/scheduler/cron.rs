@@ -32,6 +32,9 @@ pub struct CronSchedule {
     /// time fires once (first instance) and times skipped by a jump fire
     /// once at the first valid instant after it.
     elapsed_hours: bool,
+    /// Fixed minute and hour with every day, month and weekday: described
+    /// as "… every day".
+    daily: bool,
 }
 
 impl CronSchedule {
@@ -57,6 +60,8 @@ impl CronSchedule {
             None => local_timezone(),
         };
         let expr = expr.trim();
+        let fixed = |field: &str| !field.contains('*') && !field.contains('/');
+        let mut daily = expr.eq_ignore_ascii_case("@daily");
         let elapsed_hours = if expr.starts_with('@') {
             if !ALIASES.iter().any(|a| a.eq_ignore_ascii_case(expr)) {
                 return Err(Invalid::value(
@@ -76,6 +81,7 @@ impl CronSchedule {
                     ),
                 ));
             }
+            daily = fixed(fields[0]) && fixed(fields[1]) && fields[2..].iter().all(|f| *f == "*");
             fields[1] == "*" || fields[1].contains('/')
         };
         let parser = CronParser::builder()
@@ -92,6 +98,7 @@ impl CronSchedule {
             cron,
             tz,
             elapsed_hours,
+            daily,
         })
     }
 
@@ -199,8 +206,16 @@ impl CronSchedule {
         (skipped_match && transition > after && transition < next).then_some(transition)
     }
 
+    /// In words, e.g. "At 03:00 every day" (croner's text, without its
+    /// full stop).
     pub fn describe(&self) -> String {
-        self.cron.describe()
+        let text = self.cron.describe();
+        let text = text.trim_end_matches('.').to_string();
+        if self.daily && !text.contains("day") {
+            format!("{text} every day")
+        } else {
+            text
+        }
     }
 
     pub fn timezone(&self) -> Tz {
@@ -420,7 +435,10 @@ mod tests {
 
     #[test]
     fn describes_in_words() {
-        let s = CronSchedule::parse("0 3 * * *", Some("UTC")).unwrap();
-        assert!(!s.describe().is_empty());
+        let describe = |expr: &str| CronSchedule::parse(expr, Some("UTC")).unwrap().describe();
+        assert_eq!(describe("0 3 * * *"), "At 03:00 every day");
+        assert_eq!(describe("@daily"), "At 00:00 every day");
+        assert!(!describe("0 9 * * 1-5").contains("every day"));
+        assert!(!describe("*/5 * * * *").ends_with('.'));
     }
 }

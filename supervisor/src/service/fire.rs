@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::publish::{publish_job, publish_run};
+use super::publish::publish_run;
 use crate::app::App;
 use crate::db::runs::{self, NewRun};
 use crate::db::{jobs, write_tx};
@@ -127,11 +127,8 @@ pub async fn fire_with(app: &Arc<App>, fires: Vec<Fire>, trigger: Trigger, now: 
         publish_run(app, &run);
     }
     dispatch(app);
-    // Once-jobs changed (disabled): tell dashboards.
-    for plan in planned.iter().filter(|p| p.fire.once) {
-        let id = plan.fire.job_id;
-        if let Ok(view) = super::jobs::get(app, id).await {
-            publish_job(app, &view);
-        }
+    // Their next run moved (and once-jobs disabled themselves).
+    for plan in &planned {
+        super::publish::refresh_job(app, plan.fire.job_id).await;
     }
 }

@@ -15,6 +15,17 @@ pub fn publish_run(app: &App, run: &Run) {
     });
 }
 
+/// Publishes the current view of a job whose `nextRunAt` or `lastRun`
+/// changed, if anyone is listening.
+pub async fn refresh_job(app: &App, job_id: i64) {
+    if !app.events.has_subscribers() {
+        return;
+    }
+    if let Ok(view) = super::jobs::get(app, job_id).await {
+        publish_job(app, &view);
+    }
+}
+
 pub fn publish_job(app: &App, job: &JobView) {
     app.events.publish(Event::Job(Arc::new(
         serde_json::to_value(job).expect("jobs serialize"),

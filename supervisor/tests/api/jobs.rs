@@ -449,3 +449,19 @@ fn created_resources_have_a_location_and_401_says_how_to_authenticate() {
         Some("Bearer realm=\"backbeat\"")
     );
 }
+
+#[test]
+fn ids_of_deleted_jobs_and_runs_are_never_reused() {
+    let server = Server::start();
+    let job = server.script_job("true");
+    let run = server.wait_finished(server.run_now(job))["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(server.delete(&format!("/api/jobs/{job}")).status, 204);
+    let again = server.script_job("true");
+    assert!(again > job, "job id {job} was handed out again");
+    let run_again = server.wait_finished(server.run_now(again))["id"]
+        .as_i64()
+        .unwrap();
+    assert!(run_again > run, "run id {run} was handed out again");
+}

@@ -163,6 +163,9 @@ fn the_event_feed_reports_job_and_run_changes() {
         }
     }
     assert_eq!(seen, ["queued", "running", "success"]);
+    let job_event = feed.next_named("job").expect("the job's lastRun changed");
+    assert_eq!(job_event.json()["lastRun"]["id"], run_id);
+    assert_eq!(job_event.json()["lastRun"]["status"], "success");
     server.delete(&format!("/api/jobs/{job}"));
     assert_eq!(
         feed.next_named("job-deleted").unwrap().json(),

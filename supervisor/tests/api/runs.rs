@@ -121,6 +121,10 @@ fn stop_kills_a_term_trapping_script_and_its_background_grandchild() {
     assert_eq!(run["status"], "failure");
     assert_eq!(run["error"], "stopped by user");
     assert!(
+        run["exitCode"].is_null(),
+        "the shell died of a signal, not with a code: {run}"
+    );
+    assert!(
         started.elapsed().as_millis() >= 450,
         "the trap delays death until the SIGKILL after the grace"
     );
@@ -161,6 +165,7 @@ fn timeouts_end_as_timeout() {
     let run = server.wait_finished(server.run_now(job["id"].as_i64().unwrap()));
     assert_eq!(run["status"], "timeout");
     assert_eq!(run["error"], "timed out after 1000 ms");
+    assert!(run["exitCode"].is_null(), "{run}");
     let log = server.log(run["id"].as_i64().unwrap());
     assert!(log.starts_with("starting\n"), "{log}");
 }
