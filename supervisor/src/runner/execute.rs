@@ -114,6 +114,21 @@ async fn run_executor(
     mut control: mpsc::UnboundedReceiver<StopReason>,
 ) -> Ending {
     let prefs = app.prefs();
+    // Stopped in the instant between leaving the queue and starting: it
+    // never ran, so it is dropped rather than started and killed.
+    match control.try_recv() {
+        Ok(StopReason::User) => {
+            return Ending {
+                status: RunStatus::Dropped,
+                exit_code: None,
+                error: Some("dropped by user".into()),
+                usage: None,
+                executor: None,
+            };
+        }
+        Ok(_) => return Ending::failure("stopped: supervisor shutting down", None),
+        Err(_) => {}
+    }
     let binary = runner_binary_for(&job.job_type, job.ai.as_ref(), &prefs);
     let Some(executable) = app.registry.find(&binary) else {
         return Ending::failure(format!("executor not found: {binary}"), Some(binary));
