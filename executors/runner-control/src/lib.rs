@@ -1,0 +1,187 @@
+//! Process control shared by every built-in executor (`sh-runner`,
+//! `claude-runner`, `codex-runner`): the executor's `main` skeleton and
+//! how a run is stopped. Std threads only, no async runtime.
+//!
+//! Code map:
+//! - this file: the SIGTERM handler, the stdin watcher (`cancel` messages
+//!   and supervisor EOF) and signalling our process group.
+//! - [`serve`]: `--describe`, reading the `start` line, sending the final `result`.
+//!
+//! How stopping works (`api-spec/executor-protocol.md`): the supervisor
+//! starts the executor as leader of its own process group; to stop a run it
+//! sends `{"type":"cancel"}` on stdin and SIGTERM to the whole group (the
+//! executor and the child it runs), then SIGKILL after its grace. EOF on
+//! stdin means the supervisor is gone: SIGTERM the group, SIGKILL it after
+//! [`ORPHAN_GRACE`], so nothing outlives a dead supervisor.
+//!
+//! Invariant: an executor started by hand (not leading its group) never
+//! signals the group it happens to be in, only its own child.
+
+mod serve;
+
+use std::io::{self, BufRead};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use backbeat_protocol::{Decoded, SupervisorMessage, decode_supervisor_line};
+
+pub use serve::{read_start, serve};
+
+/// Grace between SIGTERM and SIGKILL when the supervisor has vanished.
+pub const ORPHAN_GRACE: Duration = Duration::from_secs(5);
+
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+static WATCHING: Once = Once::new();
+
+/// SIGTERM reaches the whole group. We must outlive the child to report
+/// how it ended, so we catch it (a handler, unlike SIG_IGN, is reset to
+/// the default in the child at exec) and only remember that it came.
+extern "C" fn on_sigterm(_: libc::c_int) {
+    CANCELLED.store(true, Ordering::SeqCst);
+}
+
+/// Installs the SIGTERM handler; call first thing in `main` ([`serve`] does).
+pub fn install_sigterm_handler() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { libc::signal(libc::SIGTERM, on_sigterm as *const () as libc::sighandler_t) };
+}
+
+/// Whether a `cancel` message, SIGTERM or supervisor EOF asked us to stop.
+pub fn cancelled() -> bool {
+    CANCELLED.load(Ordering::SeqCst)
+}
+
+/// Reads supervisor messages after `start` on a background thread (once per
+/// process) for the run of `child`. `cancel` → SIGTERM to the group; EOF →
+/// SIGTERM, then SIGKILL after [`ORPHAN_GRACE`].
+pub fn watch_stdin(child: libc::pid_t) {
+    WATCHING.call_once(|| {
+        thread::spawn(move || watch(io::stdin().lock(), child, ORPHAN_GRACE));
+    });
+}
+
+/// The stdin watcher's loop, over any input (tests feed it a buffer).
+fn watch(input: impl BufRead, child: libc::pid_t, grace: Duration) {
+    for line in input.lines() {
+        let Ok(line) = line else { break };
+        if let Ok(Decoded::Message(SupervisorMessage::Cancel { .. })) =
+            decode_supervisor_line(line.as_bytes())
+        {
+            CANCELLED.store(true, Ordering::SeqCst);
+            signal_ours(child, libc::SIGTERM);
+        }
+    }
+    // EOF: nobody is listening any more. Stop everything we started.
+    CANCELLED.store(true, Ordering::SeqCst);
+    signal_ours(child, libc::SIGTERM);
+    thread::sleep(grace);
+    signal_ours(child, libc::SIGKILL);
+}
+
+/// Whether this process leads its process group (as the supervisor starts it).
+pub fn leads_group() -> bool {
+    // SAFETY: plain syscalls without arguments.
+    unsafe { libc::getpgrp() == libc::getpid() }
+}
+
+/// Signals our process group when we lead one; otherwise (started by hand)
+/// only `child`, never a stranger's group.
+pub fn signal_ours(child: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: plain syscalls.
+    unsafe {
+        if leads_group() {
+            libc::kill(0, signal);
+        } else {
+            libc::kill(child, signal);
+        }
+    }
+}
+
+/// Passes SIGTERM on to the child itself: used when we were signalled but
+/// may not lead the group, so the child did not necessarily get it.
+pub fn terminate_child(child: libc::pid_t) {
+    // SAFETY: plain syscall on a pid we spawned and have not reaped yet.
+    unsafe { libc::kill(child, libc::SIGTERM) };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Cursor, Write};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Child, Command};
+    use std::time::Instant;
+
+    use super::*;
+
+    /// A child that ignores SIGTERM unless `plain`; `None` when this test
+    /// process leads its group, where `signal_ours` would signal the test
+    /// runner itself.
+    fn child(ignore_term: bool) -> Option<Child> {
+        if leads_group() {
+            eprintln!("skipped: the test process leads its process group");
+            return None;
+        }
+        let trap = if ignore_term { "trap '' TERM; " } else { "" };
+        let script = format!("{trap}while :; do sleep 0.05; done");
+        Some(
+            Command::new("/bin/sh")
+                .arg("-c")
+                .arg(script)
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    fn pid(child: &Child) -> libc::pid_t {
+        child.id() as libc::pid_t
+    }
+
+    #[test]
+    fn sigterm_is_remembered_and_survived() {
+        install_sigterm_handler();
+        // SAFETY: raising a signal whose handler was just installed.
+        unsafe { libc::raise(libc::SIGTERM) };
+        assert!(cancelled());
+    }
+
+    #[test]
+    fn signal_ours_reaches_the_child_when_we_do_not_lead_the_group() {
+        let Some(mut child) = child(false) else {
+            return;
+        };
+        signal_ours(pid(&child), libc::SIGTERM);
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
+    }
+
+    #[test]
+    fn a_cancel_line_terminates_the_child_before_eof() {
+        let Some(mut child) = child(false) else {
+            return;
+        };
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let child_pid = pid(&child);
+        let watcher =
+            thread::spawn(move || watch(BufReader::new(reader), child_pid, Duration::ZERO));
+        writer
+            .write_all(b"{\"type\":\"later\"}\n{\"type\":\"cancel\",\"reason\":\"user\"}\n")
+            .unwrap();
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
+        assert!(cancelled());
+        drop(writer);
+        watcher.join().unwrap();
+    }
+
+    #[test]
+    fn eof_kills_a_child_that_ignores_sigterm_after_the_grace() {
+        let Some(mut child) = child(true) else { return };
+        // Let the shell install its trap before the SIGTERM comes.
+        thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        watch(Cursor::new(""), pid(&child), Duration::from_millis(300));
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
+        assert!(cancelled());
+    }
+}
