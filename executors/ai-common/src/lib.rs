@@ -2,7 +2,7 @@
 //!
 //! Code map:
 //! - [`runner`]: the executor's `main`: `--describe`, reading `start`, sending the final `result`.
-//! - [`control`]: cancellation (SIGTERM handler, `cancel` messages, supervisor EOF) for one child CLI.
+//! - [`control`]: cancellation (SIGTERM handler, `cancel` messages, supervisor EOF): the `runner-control` crate.
 //! - [`cli`]: spawning the CLI (stdin closed, same process group), its stdout lines and stderr tail.
 //! - [`text`]: shortening tool output and inputs into readable log lines.
 //! - [`draft`]: the draft JSON Schema, the authoring prompts and normalising the model's answer.
@@ -14,10 +14,12 @@
 
 pub mod cli;
 pub mod clock;
-pub mod control;
 pub mod draft;
 pub mod runner;
 pub mod text;
+
+/// Stopping a run, shared with `sh-runner`.
+pub use runner_control as control;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;

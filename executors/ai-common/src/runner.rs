@@ -1,15 +1,11 @@
 //! The executor's `main` shared by both AI runners: answers `--describe`,
-//! installs the SIGTERM handler, reads the `start` line and always ends
-//! with exactly one `result` message.
-
-use std::io::{self, BufRead};
+//! checks the protocol version of `start`, picks the task's handler and
+//! always ends with exactly one `result` message (`runner-control` does
+//! the rest).
 
 use backbeat_protocol::{
-    Decoded, Describe, ExecutorMessage, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start,
-    SupervisorMessage, decode_supervisor_line,
+    Describe, ExecutorMessage, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start, Task,
 };
-
-use crate::control;
 
 /// What a runner says about itself in `--describe`.
 pub struct Identity {
@@ -32,40 +28,27 @@ impl Identity {
     }
 }
 
-/// Runs the executor: `handle` gets the `start` message and returns the
-/// outcome, which is sent as the last protocol line.
-pub fn main(identity: Identity, handle: impl FnOnce(&LineWriter, &Start) -> RunResult) {
-    if std::env::args().nth(1).as_deref() == Some("--describe") {
-        let line = serde_json::to_string(&identity.describe()).expect("describe serializes");
-        println!("{line}");
-        return;
-    }
-    control::install_sigterm_handler();
-    let out = LineWriter::stdout();
-    let result = match read_start() {
-        Ok(start) => handle(&out, &start),
-        Err(error) => RunResult::failure(None, error),
-    };
-    let _ = out.send(&ExecutorMessage::Result(result));
-}
+/// What a runner does for one task.
+pub type Handler = fn(&LineWriter, &Start) -> RunResult;
 
-fn read_start() -> Result<Start, String> {
-    let mut first = String::new();
-    if io::stdin().lock().read_line(&mut first).unwrap_or(0) == 0 {
-        return Err("no start message on stdin".into());
-    }
-    match decode_supervisor_line(first.trim_end().as_bytes()) {
-        Ok(Decoded::Message(SupervisorMessage::Start(start)))
-            if start.protocol == PROTOCOL_VERSION =>
-        {
-            Ok(*start)
-        }
-        Ok(Decoded::Message(SupervisorMessage::Start(start))) => {
-            Err(format!("unsupported protocol {}", start.protocol))
-        }
-        Ok(_) => Err("first message was not `start`".into()),
-        Err(e) => Err(format!("bad start message: {e}")),
-    }
+/// Runs the executor: `run` handles task `run`, `draft` tasks `draft` and
+/// `refine`; the outcome is sent as the last protocol line.
+pub fn main(identity: Identity, run: Handler, draft: Handler) {
+    runner_control::serve(
+        || identity.describe(),
+        |out, start| {
+            if start.protocol != PROTOCOL_VERSION {
+                return RunResult::failure(
+                    None,
+                    format!("unsupported protocol {}", start.protocol),
+                );
+            }
+            match start.task {
+                Task::Run => run(out, &start),
+                Task::Draft | Task::Refine => draft(out, &start),
+            }
+        },
+    );
 }
 
 /// Sends one log line (a newline is added when missing); errors writing

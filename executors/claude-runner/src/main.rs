@@ -11,7 +11,6 @@ mod run;
 
 use ai_common::cli::CliKind;
 use ai_common::runner::{self, Identity};
-use backbeat_protocol::Task;
 
 /// The CLI this runner drives.
 pub const CLAUDE: CliKind = CliKind {
@@ -26,8 +25,5 @@ fn main() {
         version: env!("CARGO_PKG_VERSION"),
         description: "Runs the instruction with Claude Code (claude -p)",
     };
-    runner::main(identity, |out, start| match start.task {
-        Task::Run => run::run(out, start),
-        Task::Draft | Task::Refine => draft::draft(out, start),
-    });
+    runner::main(identity, run::run, draft::draft);
 }

@@ -11,7 +11,6 @@ mod run;
 
 use ai_common::cli::CliKind;
 use ai_common::runner::{self, Identity};
-use backbeat_protocol::Task;
 
 /// The CLI this runner drives.
 pub const CODEX: CliKind = CliKind {
@@ -35,8 +34,5 @@ fn main() {
         version: env!("CARGO_PKG_VERSION"),
         description: "Runs the instruction with the Codex CLI (codex exec)",
     };
-    runner::main(identity, |out, start| match start.task {
-        Task::Run => run::run(out, start),
-        Task::Draft | Task::Refine => draft::draft(out, start),
-    });
+    runner::main(identity, run::run, draft::draft);
 }
