@@ -57,6 +57,15 @@ impl CliKind {
     }
 }
 
+/// Appends `name value` to a command line, trimmed; an empty setting
+/// leaves its flag out.
+pub fn flag(args: &mut Vec<String>, name: &str, value: &str) {
+    let value = value.trim();
+    if !value.is_empty() {
+        args.extend([name.to_owned(), value.to_owned()]);
+    }
+}
+
 /// A started CLI. Consume it with [`Running::pump`].
 pub struct Running {
     pid: libc::pid_t,

@@ -4,6 +4,7 @@
 //! - [`runner`]: the executor's `main`: `--describe`, reading `start`, sending the final `result`.
 //! - [`control`]: cancellation (SIGTERM handler, `cancel` messages, supervisor EOF): the `runner-control` crate.
 //! - [`cli`]: spawning the CLI (stdin closed, same process group), its stdout lines and stderr tail.
+//! - [`render`]: log lines from the CLIs' JSON events (shared parts of both renderers).
 //! - [`text`]: shortening tool output and inputs into readable log lines.
 //! - [`draft`]: the draft JSON Schema, the authoring prompts and normalising the model's answer.
 //! - [`clock`]: the current date, time and zone told to the model.
@@ -15,6 +16,7 @@
 pub mod cli;
 pub mod clock;
 pub mod draft;
+pub mod render;
 pub mod runner;
 pub mod text;
 

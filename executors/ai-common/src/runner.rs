@@ -4,8 +4,11 @@
 //! the rest).
 
 use backbeat_protocol::{
-    Describe, ExecutorMessage, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start, Task,
+    AiSettings, Describe, ExecutorMessage, JobSpec, LineWriter, LogStream, PROTOCOL_VERSION,
+    RunResult, Start, Task,
 };
+
+use crate::draft::Request;
 
 /// What a runner says about itself in `--describe`.
 pub struct Identity {
@@ -49,6 +52,35 @@ pub fn main(identity: Identity, run: Handler, draft: Handler) {
             }
         },
     );
+}
+
+/// For task `run`: the job and its AI settings, or the failure to report
+/// (also when the job has no instruction).
+pub fn run_inputs(start: &Start) -> Result<(JobSpec, AiSettings), RunResult> {
+    let job = start
+        .job_spec()
+        .map_err(|e| RunResult::failure(None, format!("bad job in start message: {e}")))?;
+    let settings = ai_settings(start)?;
+    if job.body.trim().is_empty() {
+        return Err(RunResult::failure(
+            None,
+            "the job has no instruction: its body is empty",
+        ));
+    }
+    Ok((job, settings))
+}
+
+/// For tasks `draft` and `refine`: the request and the AI settings, or the
+/// failure to report.
+pub fn draft_inputs(start: &Start) -> Result<(Request, AiSettings), RunResult> {
+    let request = Request::from_start(start).map_err(|e| RunResult::failure(None, e))?;
+    Ok((request, ai_settings(start)?))
+}
+
+fn ai_settings(start: &Start) -> Result<AiSettings, RunResult> {
+    start
+        .ai_settings()
+        .map_err(|e| RunResult::failure(None, format!("bad AI settings in start message: {e}")))
 }
 
 /// Sends one log line (a newline is added when missing); errors writing

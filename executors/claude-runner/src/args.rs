@@ -2,6 +2,7 @@
 //! a draft (one JSON result, no tools, answer shaped by `--json-schema`).
 //! Empty settings leave their flag out; the prompt always follows `--`.
 
+use ai_common::cli::flag;
 use ai_common::draft::{self, Request};
 use backbeat_protocol::AiSettings;
 
@@ -42,14 +43,6 @@ pub fn draft(settings: &AiSettings, request: &Request) -> Vec<String> {
 fn model_and_effort(settings: &AiSettings, args: &mut Vec<String>) {
     flag(args, "--model", &settings.model);
     flag(args, "--effort", &settings.effort);
-}
-
-fn flag(args: &mut Vec<String>, name: &str, value: &str) {
-    let value = value.trim();
-    if !value.is_empty() {
-        args.push(name.into());
-        args.push(value.into());
-    }
 }
 
 fn strings(words: &[&str]) -> Vec<String> {

@@ -4,8 +4,8 @@
 
 use ai_common::cli;
 use ai_common::control;
-use ai_common::draft::{self, Request};
-use ai_common::runner::log;
+use ai_common::draft;
+use ai_common::runner::{self, log};
 use ai_common::text;
 use backbeat_protocol::{LineWriter, LogStream, RunResult, Start};
 use serde_json::Value;
@@ -14,15 +14,9 @@ use crate::events::outcome_of;
 use crate::{CLAUDE, args};
 
 pub fn draft(out: &LineWriter, start: &Start) -> RunResult {
-    let request = match Request::from_start(start) {
-        Ok(request) => request,
-        Err(e) => return RunResult::failure(None, e),
-    };
-    let settings = match start.ai_settings() {
-        Ok(settings) => settings,
-        Err(e) => {
-            return RunResult::failure(None, format!("bad AI settings in start message: {e}"));
-        }
+    let (request, settings) = match runner::draft_inputs(start) {
+        Ok(inputs) => inputs,
+        Err(failure) => return failure,
     };
     let binary = CLAUDE.binary(&settings);
     let running = match cli::spawn(

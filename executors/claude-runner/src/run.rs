@@ -4,7 +4,8 @@
 
 use ai_common::cli;
 use ai_common::control;
-use ai_common::runner::log;
+use ai_common::render::log_lines;
+use ai_common::runner::{self, log};
 use backbeat_protocol::{ExecutorMessage, LineWriter, LogStream, RunResult, Start};
 
 use crate::events::EventStream;
@@ -16,19 +17,10 @@ const ROOT_HINT: &str = "Claude Code refuses bypassPermissions when run as root:
                          or pick another permission mode (e.g. acceptEdits) in Preferences or the job's AI settings";
 
 pub fn run(out: &LineWriter, start: &Start) -> RunResult {
-    let job = match start.job_spec() {
-        Ok(job) => job,
-        Err(e) => return RunResult::failure(None, format!("bad job in start message: {e}")),
+    let (job, settings) = match runner::run_inputs(start) {
+        Ok(inputs) => inputs,
+        Err(failure) => return failure,
     };
-    let settings = match start.ai_settings() {
-        Ok(settings) => settings,
-        Err(e) => {
-            return RunResult::failure(None, format!("bad AI settings in start message: {e}"));
-        }
-    };
-    if job.body.trim().is_empty() {
-        return RunResult::failure(None, "the job has no instruction: its body is empty");
-    }
     let binary = CLAUDE.binary(&settings);
     let running = match cli::spawn(
         &CLAUDE,
@@ -42,11 +34,7 @@ pub fn run(out: &LineWriter, start: &Start) -> RunResult {
         Err(failure) => return failure,
     };
     let mut events = EventStream::default();
-    let finished = running.pump(|line| {
-        for line in events.feed(line) {
-            log(out, line.stream, line.text);
-        }
-    });
+    let finished = running.pump(|line| log_lines(out, events.feed(line)));
     if let Some(usage) = events.usage() {
         let _ = out.send(&ExecutorMessage::Usage(usage));
     }

@@ -3,6 +3,7 @@
 //! sandbox, answer shaped by `--output-schema`). Empty settings leave their
 //! flag out; the prompt always follows `--`.
 
+use ai_common::cli::flag;
 use backbeat_protocol::AiSettings;
 
 /// `codex exec --json --skip-git-repo-check --color never -C <cwd>
@@ -43,13 +44,6 @@ fn model_and_effort(settings: &AiSettings, args: &mut Vec<String>) {
     let effort = settings.effort.trim();
     if !effort.is_empty() {
         args.extend(["-c".to_owned(), format!("model_reasoning_effort={effort}")]);
-    }
-}
-
-fn flag(args: &mut Vec<String>, name: &str, value: &str) {
-    let value = value.trim();
-    if !value.is_empty() {
-        args.extend([name.to_owned(), value.to_owned()]);
     }
 }
 

@@ -7,8 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ai_common::cli;
 use ai_common::control;
-use ai_common::draft::{self, Request};
-use ai_common::runner::log;
+use ai_common::draft;
+use ai_common::render::log_lines;
+use ai_common::runner;
 use ai_common::text;
 use backbeat_protocol::{LineWriter, RunResult, Start};
 
@@ -39,15 +40,9 @@ impl Drop for SchemaFile {
 }
 
 pub fn draft(out: &LineWriter, start: &Start) -> RunResult {
-    let request = match Request::from_start(start) {
-        Ok(request) => request,
-        Err(e) => return RunResult::failure(None, e),
-    };
-    let settings = match start.ai_settings() {
-        Ok(settings) => settings,
-        Err(e) => {
-            return RunResult::failure(None, format!("bad AI settings in start message: {e}"));
-        }
+    let (request, settings) = match runner::draft_inputs(start) {
+        Ok(inputs) => inputs,
+        Err(failure) => return failure,
     };
     let schema = match SchemaFile::write() {
         Ok(schema) => schema,
@@ -66,11 +61,7 @@ pub fn draft(out: &LineWriter, start: &Start) -> RunResult {
         Err(failure) => return failure,
     };
     let mut events = EventStream::default();
-    let finished = running.pump(|line| {
-        for line in events.feed(line) {
-            log(out, line.stream, line.text);
-        }
-    });
+    let finished = running.pump(|line| log_lines(out, events.feed(line)));
     drop(schema);
     let code = finished.exit_code();
     if let Some(failure) = events.failure {

@@ -7,30 +7,10 @@
 
 use std::collections::HashSet;
 
-use ai_common::text::{self, ONE_LINE_CHARS, RAW_LINE_CHARS};
-use backbeat_protocol::{LogStream, Usage};
+use ai_common::render::{LogLine, err, out, parse_event, str_at};
+use ai_common::text::{self, ONE_LINE_CHARS};
+use backbeat_protocol::Usage;
 use serde_json::Value;
-
-/// One line for the run log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogLine {
-    pub stream: LogStream,
-    pub text: String,
-}
-
-fn out(text: impl Into<String>) -> LogLine {
-    LogLine {
-        stream: LogStream::Stdout,
-        text: text.into(),
-    }
-}
-
-fn err(text: impl Into<String>) -> LogLine {
-    LogLine {
-        stream: LogStream::Stderr,
-        text: text.into(),
-    }
-}
 
 /// The state of one event stream.
 #[derive(Debug, Default)]
@@ -49,13 +29,9 @@ pub struct EventStream {
 impl EventStream {
     /// Renders one stdout line.
     pub fn feed(&mut self, line: &[u8]) -> Vec<LogLine> {
-        let Ok(event) = serde_json::from_slice::<Value>(line) else {
-            let raw = String::from_utf8_lossy(line);
-            return if raw.trim().is_empty() {
-                vec![]
-            } else {
-                vec![out(text::cut(raw.trim_end(), RAW_LINE_CHARS))]
-            };
+        let event = match parse_event(line) {
+            Ok(event) => event,
+            Err(lines) => return lines,
         };
         let item = event.get("item").unwrap_or(&Value::Null);
         match str_at(&event, "type") {
@@ -247,8 +223,4 @@ fn todo_list(item: &Value) -> String {
         text.push_str(&format!("\n  [{mark}] {}", str_at(entry, "text")));
     }
     text
-}
-
-fn str_at<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or("")
 }

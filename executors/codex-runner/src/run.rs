@@ -4,26 +4,18 @@
 
 use ai_common::cli;
 use ai_common::control;
-use ai_common::runner::log;
+use ai_common::render::log_lines;
+use ai_common::runner;
 use backbeat_protocol::{ExecutorMessage, LineWriter, RunResult, Start};
 
 use crate::events::EventStream;
 use crate::{CODEX, args, is_stdin_notice};
 
 pub fn run(out: &LineWriter, start: &Start) -> RunResult {
-    let job = match start.job_spec() {
-        Ok(job) => job,
-        Err(e) => return RunResult::failure(None, format!("bad job in start message: {e}")),
+    let (job, settings) = match runner::run_inputs(start) {
+        Ok(inputs) => inputs,
+        Err(failure) => return failure,
     };
-    let settings = match start.ai_settings() {
-        Ok(settings) => settings,
-        Err(e) => {
-            return RunResult::failure(None, format!("bad AI settings in start message: {e}"));
-        }
-    };
-    if job.body.trim().is_empty() {
-        return RunResult::failure(None, "the job has no instruction: its body is empty");
-    }
     let binary = CODEX.binary(&settings);
     let argv = args::run(&settings, &job.cwd, &job.body);
     let running = match cli::spawn(&CODEX, &binary, &argv, Some(&job.cwd), out, is_stdin_notice) {
@@ -31,11 +23,7 @@ pub fn run(out: &LineWriter, start: &Start) -> RunResult {
         Err(failure) => return failure,
     };
     let mut events = EventStream::default();
-    let finished = running.pump(|line| {
-        for line in events.feed(line) {
-            log(out, line.stream, line.text);
-        }
-    });
+    let finished = running.pump(|line| log_lines(out, events.feed(line)));
     if let Some(usage) = events.usage(&settings.model) {
         let _ = out.send(&ExecutorMessage::Usage(usage));
     }
