@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ai_common::draft;
 use ai_common::testkit::{
-    MockServer, RunnerProcess, TempDir, Transcript, authoring_start, eventually, group_members,
+    Launched, MockServer, RunnerProcess, TempDir, Transcript, authoring_start, eventually,
     real_cli, run_start, running_as_root, say_skipped,
 };
 use serde_json::{Value, json};
@@ -29,17 +29,9 @@ const REMOVED: &[&str] = &[
     "CLAUDE_CODE_EFFORT_LEVEL",
 ];
 
-/// A claude-runner started against a fresh mock.
-struct Launched {
-    runner: RunnerProcess,
-    mock: MockServer,
-    _dir: TempDir,
-}
-
 /// Runs claude-runner with `start` against a fresh mock in `scenario`.
 fn against_mock(scenario: &str, start: impl FnOnce(&TempDir) -> Value) -> (Transcript, MockServer) {
-    let launched = launch(scenario, start);
-    (launched.runner.finish(LIMIT), launched.mock)
+    launch(scenario, start).finish(LIMIT)
 }
 
 fn launch(scenario: &str, start: impl FnOnce(&TempDir) -> Value) -> Launched {
@@ -61,11 +53,7 @@ fn launch(scenario: &str, start: impl FnOnce(&TempDir) -> Value) -> Launched {
     ];
     let start = start(&dir);
     let runner = RunnerProcess::start_without(RUNNER, &start, &envs, REMOVED, &dir.join("work"));
-    Launched {
-        runner,
-        mock,
-        _dir: dir,
-    }
+    Launched { runner, mock, dir }
 }
 
 fn settings(binary: &std::path::Path, permission_mode: &str) -> Value {
@@ -227,7 +215,7 @@ fn stopping_a_run_leaves_its_process_group_empty() {
     let Some(claude) = real_cli("claude") else {
         return;
     };
-    let mut launched = launch("hang", |dir| {
+    let launched = launch("hang", |dir| {
         run_start(
             "hi",
             dir.join("work").to_str().unwrap(),
@@ -238,18 +226,6 @@ fn stopping_a_run_leaves_its_process_group_empty() {
         eventually(LIMIT, || !launched.mock.requests().is_empty()),
         "claude never called the model"
     );
-    let group = launched.runner.pid();
     // What the supervisor does on stop: a cancel message and SIGTERM to the group.
-    launched
-        .runner
-        .send(&json!({"type": "cancel", "reason": "user"}));
-    launched.runner.signal_group(15);
-    let transcript = launched.runner.finish(Duration::from_secs(10));
-    assert_eq!(transcript.result()["status"], "failure");
-    assert_eq!(transcript.error(), "cancelled");
-    assert!(
-        eventually(Duration::from_secs(5), || group_members(group).is_empty()),
-        "left: {:?}",
-        group_members(group)
-    );
+    launched.stop_and_expect_empty_group("user");
 }

@@ -5,36 +5,18 @@
 use std::time::Duration;
 
 use ai_common::testkit::{
-    Recorded, RunnerProcess, TempDir, Transcript, fake_cli, gone_within, run_start,
+    self, FakeRun, Recorded, RunnerProcess, TempDir, fake_cli, gone_within, run_start,
 };
 use serde_json::{Value, json};
 
 const RUNNER: &str = env!("CARGO_BIN_EXE_codex-runner");
 const WAIT: Duration = Duration::from_secs(10);
 
-struct Run {
-    transcript: Transcript,
-    recorded: Recorded,
-    cwd: TempDir,
+fn run_with(scenario: &str, settings: Value, body: &str) -> FakeRun {
+    FakeRun::run(RUNNER, "codex", scenario, settings, body, WAIT)
 }
 
-fn run_with(scenario: &str, settings: Value, body: &str) -> Run {
-    let cwd = TempDir::new("codex-cwd");
-    let record = cwd.join("record");
-    let start = run_start(body, &cwd.str(), settings);
-    let envs = [
-        ("FAKE_CLI_SCENARIO", scenario),
-        ("FAKE_CLI_RECORD", record.to_str().unwrap()),
-    ];
-    let transcript = RunnerProcess::start(RUNNER, &start, &envs, cwd.path()).finish(WAIT);
-    Run {
-        transcript,
-        recorded: Recorded::read(&record),
-        cwd,
-    }
-}
-
-fn run_scenario(scenario: &str) -> Run {
+fn run_scenario(scenario: &str) -> FakeRun {
     run_with(
         scenario,
         json!({"binary": fake_cli("codex"), "sandbox": "workspace-write"}),
@@ -220,29 +202,7 @@ fn a_missing_binary_is_a_clear_failure() {
 }
 
 fn sleeping_run(cwd: &TempDir) -> (RunnerProcess, Recorded, i32) {
-    let record = cwd.join("record");
-    let start = run_start("hi", &cwd.str(), json!({"binary": fake_cli("codex")}));
-    let envs = [
-        ("FAKE_CLI_SCENARIO", "sleep"),
-        ("FAKE_CLI_RECORD", record.to_str().unwrap()),
-    ];
-    let mut runner = RunnerProcess::start(RUNNER, &start, &envs, cwd.path());
-    let sleep_file = format!("{}.sleep-pid", record.display());
-    let deadline = std::time::Instant::now() + WAIT;
-    while !std::path::Path::new(&sleep_file).exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let sleep_pid = std::fs::read_to_string(&sleep_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let recorded = Recorded::read(&record);
-    assert_eq!(
-        recorded.pgid,
-        runner.pid(),
-        "the CLI stays in the runner's process group"
-    );
+    let (mut runner, recorded, sleep_pid) = testkit::sleeping_run(RUNNER, "codex", cwd, WAIT);
     runner.send(&json!({"type": "cancel", "reason": "timeout"}));
     (runner, recorded, sleep_pid)
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use ai_common::draft;
 use ai_common::testkit::{
-    MockServer, RunnerProcess, TempDir, Transcript, authoring_start, eventually, group_members,
-    real_cli, run_start,
+    Launched, MockServer, RunnerProcess, TempDir, Transcript, authoring_start, eventually,
+    group_members, real_cli, run_start,
 };
 use serde_json::{Value, json};
 
@@ -21,17 +21,9 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// Inherited variables that would change what codex does here.
 const REMOVED: &[&str] = &["OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"];
 
-/// A codex-runner started against a fresh mock.
-struct Launched {
-    runner: RunnerProcess,
-    mock: MockServer,
-    _dir: TempDir,
-}
-
 /// Runs codex-runner with `start` against a fresh mock in `scenario`.
 fn against_mock(scenario: &str, start: impl FnOnce(&Path) -> Value) -> (Transcript, MockServer) {
-    let launched = launch(scenario, start);
-    (launched.runner.finish(LIMIT), launched.mock)
+    launch(scenario, start).finish(LIMIT)
 }
 
 fn launch(scenario: &str, start: impl FnOnce(&Path) -> Value) -> Launched {
@@ -57,11 +49,7 @@ fn launch(scenario: &str, start: impl FnOnce(&Path) -> Value) -> Launched {
     let work = dir.join("work");
     let start = start(&work);
     let runner = RunnerProcess::start_without(RUNNER, &start, &envs, REMOVED, &work);
-    Launched {
-        runner,
-        mock,
-        _dir: dir,
-    }
+    Launched { runner, mock, dir }
 }
 
 fn settings(binary: &Path) -> Value {
@@ -168,7 +156,7 @@ fn stopping_a_run_leaves_its_process_group_empty() {
     let Some(codex) = real_cli("codex") else {
         return;
     };
-    let mut launched = launch("hang", |work| {
+    let launched = launch("hang", |work| {
         run_start("hi", work.to_str().unwrap(), settings(&codex))
     });
     assert!(
@@ -181,15 +169,5 @@ fn stopping_a_run_leaves_its_process_group_empty() {
         "the runner and codex share a group"
     );
     // What the supervisor does on timeout: a cancel message and SIGTERM to the group.
-    launched
-        .runner
-        .send(&json!({"type": "cancel", "reason": "timeout"}));
-    launched.runner.signal_group(15);
-    let transcript = launched.runner.finish(Duration::from_secs(10));
-    assert_eq!(transcript.error(), "cancelled");
-    assert!(
-        eventually(Duration::from_secs(5), || group_members(group).is_empty()),
-        "left: {:?}",
-        group_members(group)
-    );
+    launched.stop_and_expect_empty_group("timeout");
 }

@@ -1,8 +1,8 @@
 //! Test helpers for the runners' integration tests (feature `testkit`):
 //! starting a runner binary the way the supervisor does (own process
 //! group, `start` on stdin, stdin kept open until the `result`), reading
-//! its protocol lines, the fake CLIs in `tests/ai-mock/fake/` and what they
-//! record, temporary directories, and (`real_cli.rs`) the real CLIs and the
+//! its protocol lines, the fake CLIs in `tests/ai-mock/fake/` (`fake.rs`)
+//! and what they record, temporary directories, and (`real_cli.rs`) the real CLIs and the
 //! loopback mock model servers for the conformance tests.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,11 +16,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod fake;
 mod observe;
 mod real_cli;
+pub use fake::{FakeRun, sleeping_run};
 pub use observe::{Recorded, alive, eventually, gone_within, group_members};
 pub use real_cli::{
-    MockServer, REAL_CLI_DIR, REQUIRE_REAL_CLI, real_cli, running_as_root, say_skipped,
+    Launched, MockServer, REAL_CLI_DIR, REQUIRE_REAL_CLI, real_cli, running_as_root, say_skipped,
 };
 
 /// `tests/ai-mock/` in the checkout.

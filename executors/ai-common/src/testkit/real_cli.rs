@@ -1,15 +1,16 @@
 //! For the conformance tests with the REAL `claude` and `codex` CLIs:
 //! finding them (`BACKBEAT_REAL_CLI_DIR`, see `scripts/setup-ai-clis`),
-//! skipping loudly when they are absent, and running the loopback mock
-//! model servers of `tests/ai-mock/`.
+//! skipping loudly when they are absent, running the loopback mock model
+//! servers of `tests/ai-mock/`, and stopping runners started against them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{TempDir, ai_mock_dir};
+use super::{RunnerProcess, TempDir, Transcript, ai_mock_dir, eventually, group_members};
 
 /// The env var naming the directory holding the real `claude` and `codex`.
 pub const REAL_CLI_DIR: &str = "BACKBEAT_REAL_CLI_DIR";
@@ -106,6 +107,40 @@ impl Drop for MockServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A runner started against a fresh [`MockServer`]; `dir` holds the
+/// directories it runs in and is removed with it.
+pub struct Launched {
+    pub runner: RunnerProcess,
+    pub mock: MockServer,
+    pub dir: TempDir,
+}
+
+impl Launched {
+    /// Waits (at most `limit`) for the result; the mock is kept to look at
+    /// the requests it got.
+    pub fn finish(self, limit: Duration) -> (Transcript, MockServer) {
+        (self.runner.finish(limit), self.mock)
+    }
+
+    /// Stops the run as the supervisor does (a `cancel` message with
+    /// `reason`, SIGTERM to the group) and checks that the runner reports
+    /// `cancelled` and nothing is left in its process group.
+    pub fn stop_and_expect_empty_group(mut self, reason: &str) {
+        let group = self.runner.pid();
+        self.runner
+            .send(&json!({"type": "cancel", "reason": reason}));
+        self.runner.signal_group(libc::SIGTERM);
+        let transcript = self.runner.finish(Duration::from_secs(10));
+        assert_eq!(transcript.result()["status"], "failure");
+        assert_eq!(transcript.error(), "cancelled");
+        assert!(
+            eventually(Duration::from_secs(5), || group_members(group).is_empty()),
+            "left: {:?}",
+            group_members(group)
+        );
     }
 }
 
