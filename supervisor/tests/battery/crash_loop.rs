@@ -1,0 +1,1 @@
+//! crash_loop experiments of the fault battery (filled in by its owner).

@@ -1,0 +1,1 @@
+//! disks experiments of the fault battery (filled in by its owner).

@@ -1,0 +1,1 @@
+//! hostile_clients experiments of the fault battery (filled in by its owner).

@@ -1,0 +1,1 @@
+//! process_trees experiments of the fault battery (filled in by its owner).
