@@ -15,6 +15,10 @@ pub enum Invalid {
     /// The value is well-typed but not acceptable (HTTP 422).
     #[error("{field}: {message}")]
     Value { field: String, message: String },
+    /// Several fields at once (at least two, none of them `Several`); the
+    /// first is the one a single-error reader sees.
+    #[error("{}", .0[0])]
+    Several(Vec<Invalid>),
 }
 
 impl Invalid {
@@ -35,6 +39,63 @@ impl Invalid {
     pub fn field(&self) -> &str {
         match self {
             Invalid::WrongType { field, .. } | Invalid::Value { field, .. } => field,
+            Invalid::Several(all) => all[0].field(),
+        }
+    }
+
+    /// Every single-field error in this one, in order.
+    pub fn all(&self) -> Vec<&Invalid> {
+        match self {
+            Invalid::Several(all) => all.iter().collect(),
+            one => vec![one],
+        }
+    }
+}
+
+/// Gathers the errors of independent fields so that one reply names them
+/// all: `take` keeps going with a placeholder, `finish` reports.
+#[derive(Debug, Default)]
+pub struct Collected {
+    errors: Vec<Invalid>,
+}
+
+impl Collected {
+    /// The value, or `T::default()` after noting the error.
+    pub fn take<T: Default>(&mut self, result: Result<T, Invalid>) -> T {
+        self.take_or(result, T::default())
+    }
+
+    /// The value, or `fallback` after noting the error.
+    pub fn take_or<T>(&mut self, result: Result<T, Invalid>, fallback: T) -> T {
+        match result {
+            Ok(value) => value,
+            Err(e) => {
+                self.push(e);
+                fallback
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: Invalid) {
+        match error {
+            Invalid::Several(all) => self.errors.extend(all),
+            one => self.errors.push(one),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok` when nothing was noted; else the error, wrong JSON types first
+    /// (they make the reply a 400).
+    pub fn finish(mut self) -> Result<(), Invalid> {
+        self.errors
+            .sort_by_key(|e| !matches!(e, Invalid::WrongType { .. }));
+        match self.errors.len() {
+            0 => Ok(()),
+            1 => Err(self.errors.remove(0)),
+            _ => Err(Invalid::Several(self.errors)),
         }
     }
 }

@@ -113,6 +113,22 @@ test('creates a script job in the editor with live schedule preview and inline e
   await textMatches(page.locator('[data-field="schedule.expr"] .error'), /\S/);
   assert.equal(await expr.getAttribute('aria-invalid'), 'true');
 
+  // Saving keeps that error in view and marks every other invalid field
+  // with it: the empty title (checked here) ...
+  await page.fill('input[name=title]', '');
+  await page.click('[data-save]');
+  await textMatches(page.locator('[data-field="title"] .error'), /\S/);
+  await textMatches(page.locator('[data-field="schedule.expr"] .error'), /\S/);
+  assert.equal(await expr.getAttribute('aria-invalid'), 'true');
+  // ... and everything the server finds, from one reply.
+  await page.fill('input[name=title]', 'E2E greeting');
+  await page.fill('input[name=cwd]', 'relative/dir');
+  await page.click('[data-save]');
+  await textMatches(page.locator('[data-field="cwd"] .error'), /absolute/);
+  await textMatches(page.locator('[data-field="schedule.expr"] .error'), /\S/);
+  await textMatches(page.locator('[data-form-error]'), /fields/);
+  await page.fill('input[name=cwd]', '');
+
   // A good one shows its description and the next five times.
   await expr.fill('0 4 * * *');
   await page.fill('[data-name="schedule.timezone"]', 'Europe/Paris');

@@ -1,15 +1,17 @@
 // HTTP client for the Backbeat API (/api/*): JSON in and out, the session
 // cookie rides along (same origin), errors become ApiError with the API's
-// {error:{code,message,field}}; a 401 anywhere raises the app-wide
-// "session expired" notice.
+// {error:{code,message,field}} (and `errors`, every invalid field of a
+// body); a 401 anywhere raises the app-wide "session expired" notice.
 
 export class ApiError extends Error {
-  constructor(status, code, message, field = null) {
+  constructor(status, code, message, field = null, errors = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    // [{field, message}]: every invalid field at once (400/422 on a body).
+    this.errors = errors || (field ? [{ field, message }] : []);
   }
 }
 
@@ -44,6 +46,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
       (err && err.code) || `http_${res.status}`,
       (err && err.message) || `${res.status} ${res.statusText || 'error'}`.trim(),
       (err && err.field) || null,
+      data && Array.isArray(data.errors) ? data.errors : null,
     );
   }
   return data;

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Every invalid field of a 400/422 validation reply: `errors[]`.
+    pub errors: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -25,6 +27,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            errors: Vec::new(),
         }
     }
 
@@ -49,15 +52,23 @@ impl ApiError {
         if let Some(field) = self.field {
             error["field"] = json!(field);
         }
-        json_response(self.status, &json!({ "error": error }))
+        let mut body = json!({ "error": error });
+        if !self.errors.is_empty() {
+            body["errors"] = self
+                .errors
+                .into_iter()
+                .map(|(field, message)| json!({"field": field, "message": message}))
+                .collect();
+        }
+        json_response(self.status, &body)
     }
 }
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        let status = match e {
+        let status = match e.all()[0] {
             Invalid::WrongType { .. } => StatusCode::BAD_REQUEST,
-            Invalid::Value { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let code = if status == StatusCode::BAD_REQUEST {
             "bad_request"
@@ -69,6 +80,11 @@ impl From<Invalid> for ApiError {
             code,
             message: e.to_string(),
             field: Some(e.field().to_string()),
+            errors: e
+                .all()
+                .into_iter()
+                .map(|one| (one.field().to_string(), one.to_string()))
+                .collect(),
         }
     }
 }

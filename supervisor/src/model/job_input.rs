@@ -12,7 +12,7 @@ use crate::preferences::{
 };
 use crate::scheduler::cron::CronSchedule;
 use crate::time::{Millis, parse_rfc3339, to_rfc3339};
-use crate::validation::{Fields, Invalid, in_range, one_of};
+use crate::validation::{Collected, Fields, Invalid, in_range, one_of};
 
 const WRITABLE: &[&str] = &[
     "title",
@@ -81,26 +81,34 @@ impl JobFields {
     /// A new job from a POST body.
     pub fn parse_create(body: &Value, ctx: &ValidationContext) -> Result<JobFields, Invalid> {
         let fields = Fields::of(body, "")?;
-        fields.reject_unknown(WRITABLE, READ_ONLY)?;
+        let mut errors = Collected::default();
+        errors.take(fields.reject_unknown(WRITABLE, READ_ONLY));
         let job = JobFields {
-            title: parse_title(fields.req_str("title")?)?,
-            job_type: parse_type(fields.req_str("type")?)?,
-            body: parse_body(fields.req_str("body")?)?,
-            schedule: {
-                let schedule = fields
-                    .opt_object("schedule")?
-                    .ok_or_else(|| Invalid::value("schedule", "is required"))?;
-                parse_schedule(&schedule, ctx.now)?
-            },
-            enabled: fields.opt_bool("enabled")?.unwrap_or(true),
-            cwd: parse_cwd(&fields)?,
-            env: parse_env(&fields)?,
-            timeout_ms: parse_timeout(&fields)?,
-            ai: parse_ai(&fields, ctx.prefs)?,
-            overlap: parse_overlap(&fields)?.unwrap_or(Overlap::Queue),
-            catch_up: fields.opt_bool("catchUp")?.unwrap_or(false),
+            title: errors.take(fields.req_str("title").and_then(parse_title)),
+            job_type: errors.take(fields.req_str("type").and_then(parse_type)),
+            body: errors.take(fields.req_str("body").and_then(parse_body)),
+            schedule: errors.take_or(
+                fields.opt_object("schedule").and_then(|schedule| {
+                    let schedule =
+                        schedule.ok_or_else(|| Invalid::value("schedule", "is required"))?;
+                    parse_schedule(&schedule, ctx.now)
+                }),
+                Schedule::Manual,
+            ),
+            enabled: errors.take(fields.opt_bool("enabled")).unwrap_or(true),
+            cwd: errors.take(parse_cwd(&fields)),
+            env: errors.take(parse_env(&fields)),
+            timeout_ms: errors.take(parse_timeout(&fields)),
+            ai: errors.take(parse_ai(&fields, ctx.prefs)),
+            overlap: errors
+                .take(parse_overlap(&fields))
+                .unwrap_or(Overlap::Queue),
+            catch_up: errors.take(fields.opt_bool("catchUp")).unwrap_or(false),
         };
-        job.check_executor(ctx)?;
+        if !job.job_type.is_empty() {
+            errors.take(job.check_executor(ctx));
+        }
+        errors.finish()?;
         Ok(job)
     }
 
@@ -111,31 +119,28 @@ impl JobFields {
         ctx: &ValidationContext,
     ) -> Result<JobFields, Invalid> {
         let fields = Fields::of(body, "")?;
-        fields.reject_unknown(WRITABLE, READ_ONLY)?;
+        let mut errors = Collected::default();
+        errors.take(fields.reject_unknown(WRITABLE, READ_ONLY));
         let mut job = JobFields::from_job(existing);
-        let null_is_invalid = |key: &str| -> Result<(), Invalid> {
-            match fields.raw(key) {
-                Some(Value::Null) => Err(Invalid::value(key, "cannot be null")),
-                _ => Ok(()),
-            }
-        };
         for key in [
             "title", "type", "body", "schedule", "enabled", "overlap", "catchUp",
         ] {
-            null_is_invalid(key)?;
+            if let Some(Value::Null) = fields.raw(key) {
+                errors.push(Invalid::value(key, "cannot be null"));
+            }
         }
-        if let Some(title) = fields.opt_str("title")? {
-            job.title = parse_title(title)?;
+        if let Some(title) = errors.take(fields.opt_str("title")) {
+            job.title = errors.take_or(parse_title(title), job.title);
         }
         let mut executor_changed = false;
-        if let Some(job_type) = fields.opt_str("type")? {
+        if let Some(job_type) = errors.take(fields.opt_str("type")) {
             executor_changed |= job_type != job.job_type;
-            job.job_type = parse_type(job_type)?;
+            job.job_type = errors.take_or(parse_type(job_type), job.job_type);
         }
-        if let Some(body) = fields.opt_str("body")? {
-            job.body = parse_body(body)?;
+        if let Some(body) = errors.take(fields.opt_str("body")) {
+            job.body = errors.take_or(parse_body(body), job.body);
         }
-        if let Some(schedule) = fields.opt_object("schedule")? {
+        if let Some(schedule) = errors.take(fields.opt_object("schedule")) {
             // Sending back the schedule a job already has (e.g. a GET
             // result of a fired once-job) is not a change to validate.
             let unchanged = fields
@@ -143,16 +148,16 @@ impl JobFields {
                 .and_then(|v| serde_json::from_value::<Schedule>(v.clone()).ok())
                 == Some(existing.schedule.clone());
             if !unchanged {
-                job.schedule = parse_schedule(&schedule, ctx.now)?;
+                job.schedule = errors.take_or(parse_schedule(&schedule, ctx.now), job.schedule);
             }
         }
-        if let Some(enabled) = fields.opt_bool("enabled")? {
+        if let Some(enabled) = errors.take(fields.opt_bool("enabled")) {
             if enabled
                 && !existing.enabled
                 && let Schedule::Once { at } = &job.schedule
                 && parse_rfc3339(at).is_some_and(|at| at <= ctx.now)
             {
-                return Err(Invalid::value(
+                errors.push(Invalid::value(
                     "schedule.at",
                     format!(
                         "{at} has passed; set a new time in schedule.at to enable this job again"
@@ -162,29 +167,30 @@ impl JobFields {
             job.enabled = enabled;
         }
         if fields.has("cwd") {
-            job.cwd = parse_cwd(&fields)?;
+            job.cwd = errors.take_or(parse_cwd(&fields), job.cwd);
         }
         if fields.has("env") {
-            job.env = parse_env(&fields)?;
+            job.env = errors.take_or(parse_env(&fields), job.env);
         }
         if fields.has("timeoutMs") {
-            job.timeout_ms = parse_timeout(&fields)?;
+            job.timeout_ms = errors.take_or(parse_timeout(&fields), job.timeout_ms);
         }
         if fields.has("ai") {
-            let ai = parse_ai(&fields, ctx.prefs)?;
+            let ai = errors.take_or(parse_ai(&fields, ctx.prefs), job.ai.clone());
             executor_changed |= ai.as_ref().and_then(|a| a.mode.clone())
                 != job.ai.as_ref().and_then(|a| a.mode.clone());
             job.ai = ai;
         }
-        if let Some(overlap) = parse_overlap(&fields)? {
+        if let Some(overlap) = errors.take(parse_overlap(&fields)) {
             job.overlap = overlap;
         }
-        if let Some(catch_up) = fields.opt_bool("catchUp")? {
+        if let Some(catch_up) = errors.take(fields.opt_bool("catchUp")) {
             job.catch_up = catch_up;
         }
-        if executor_changed {
-            job.check_executor(ctx)?;
+        if executor_changed && errors.is_empty() {
+            errors.take(job.check_executor(ctx));
         }
+        errors.finish()?;
         Ok(job)
     }
 

@@ -191,6 +191,65 @@ impl StatusCheck for crate::fixture::Reply {
     }
 }
 
+fn error_fields(reply: &crate::fixture::Reply) -> Vec<String> {
+    let body = reply.json();
+    for error in body["errors"].as_array().unwrap() {
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_invalid_field_comes_back_in_one_reply() {
+    let server = Server::start();
+    let reply = server.post(
+        "/api/jobs",
+        json!({"title": " ", "type": "script", "body": "true",
+               "schedule": {"kind": "cron", "expr": "61 * * * *"},
+               "timeoutMs": 5, "env": {"1BAD": "x"}}),
+    );
+    reply.assert_error(422, "validation_failed", Some("title"));
+    assert_eq!(
+        error_fields(&reply),
+        ["title", "schedule.expr", "env.1BAD", "timeoutMs"]
+    );
+    assert_eq!(
+        reply.json()["errors"][0]["message"],
+        reply.json()["error"]["message"]
+    );
+
+    // A wrong JSON type makes it a 400 and comes first.
+    let reply = server.post(
+        "/api/jobs",
+        json!({"title": "", "type": "script", "body": "true",
+               "schedule": {"kind": "manual"}, "enabled": "yes"}),
+    );
+    reply.assert_error(400, "bad_request", Some("enabled"));
+    assert_eq!(error_fields(&reply), ["enabled", "title"]);
+
+    let id = server.script_job("true");
+    let reply = server.patch(
+        &format!("/api/jobs/{id}"),
+        json!({"title": "", "body": " ", "overlap": "sometimes"}),
+    );
+    reply.assert_error(422, "validation_failed", Some("title"));
+    assert_eq!(error_fields(&reply), ["title", "body", "overlap"]);
+
+    // A single error also lists itself.
+    let reply = server.post(
+        "/api/jobs",
+        json!({"title": "x", "type": "script", "body": "true"}),
+    );
+    assert_eq!(error_fields(&reply), ["schedule"]);
+    // Errors that are not about a field have no list.
+    assert!(server.get("/api/jobs/999").json().get("errors").is_none());
+}
+
 #[test]
 fn a_failed_patch_changes_nothing() {
     let server = Server::start();

@@ -282,6 +282,9 @@ export default async function editorPage(main, { id }) {
     if (p.schedule.kind === 'once' && !p.schedule.at) focusEl = focusEl || errors.show('schedule.at', 'Pick the date and time to run at.');
     if (p.timeoutMs !== null && !(p.timeoutMs >= 1000 && p.timeoutMs <= 604800000)) focusEl = focusEl || errors.show('timeoutMs', 'The timeout must be between 1 s and 7 days.');
     if (env.hasLocalErrors()) focusEl = focusEl || env.el.querySelector('[aria-invalid="true"]');
+    // The cron error the live preview showed while typing stays visible.
+    const cronError = schedule.reshowError();
+    focusEl = focusEl || cronError;
     if (focusEl) {
       (focusEl === body.el ? body.textarea : focusEl).focus();
       formError.textContent = 'Please fix the highlighted fields.';
@@ -295,9 +298,18 @@ export default async function editorPage(main, { id }) {
       location.hash = `#/jobs?focus=${result.id}`;
     } catch (err) {
       if (err.status === 422 || err.status === 400) {
-        const input = errors.show(err.field, err.message);
-        if (err.field && input) formError.textContent = 'Please fix the highlighted field.';
-        if (input) (input === body.el ? body.textarea : input).focus();
+        // Mark every invalid field at once; focus the first one.
+        const list = err.errors.length ? err.errors : [{ field: err.field, message: err.message }];
+        let first = null;
+        const unplaced = [];
+        for (const fieldError of list) {
+          const input = errors.show(fieldError.field, fieldError.message);
+          if (!input) unplaced.push(fieldError.message);
+          else if (!first) first = input;
+        }
+        const ask = list.length > 1 ? 'Please fix the highlighted fields.' : 'Please fix the highlighted field.';
+        formError.textContent = [...unplaced, first ? ask : null].filter(Boolean).join(' ');
+        if (first) (first === body.el ? body.textarea : first).focus();
       } else {
         formError.textContent = err.message;
       }

@@ -90,6 +90,7 @@ export function scheduleBuilder({ errors, onChange }) {
     const key = `${e}\u0000${z}`;
     if (key === lastPreviewKey) return;
     lastPreviewKey = key;
+    previewError = null;
     if (controller) controller.abort();
     errors.clearOne('schedule.expr');
     errors.clearOne('schedule.timezone');
@@ -116,6 +117,7 @@ export function scheduleBuilder({ errors, onChange }) {
       if (err.status === 422) {
         const where = /timezone/.test(err.field || '') ? 'schedule.timezone' : 'schedule.expr';
         errors.show(where, err.message);
+        previewError = { where, message: err.message };
         preview.className = 'preview-box';
         replace(preview, h('span', { class: 'muted' }, `Fix the ${where === 'schedule.timezone' ? 'time zone' : 'expression'} to see when it runs.`));
       } else {
@@ -128,6 +130,9 @@ export function scheduleBuilder({ errors, onChange }) {
     }
   }
   const schedulePreview = debounce(runPreview, 300);
+  // The last 422 of the live preview ({where, message}), until the
+  // expression or zone changes; save shows it again after clearing.
+  let previewError = null;
 
   function showOnce() {
     const iso = fromLocalInput(at.value);
@@ -171,8 +176,14 @@ export function scheduleBuilder({ errors, onChange }) {
       tz.value = k === 'cron' ? s.timezone || '' : tz.value;
       if (k === 'once' && s.at) at.value = toLocalInput(s.at);
       lastPreviewKey = null;
+      previewError = null;
       useMine.hidden = tz.value.trim() === BROWSER_TZ;
       showKind();
+    },
+    /** Show the live preview's cron error again (after errors.clear()); returns its input or null. */
+    reshowError() {
+      if (!previewError || kind() !== 'cron') return null;
+      return errors.show(previewError.where, previewError.message);
     },
     focusFirst() {
       const k = kind();
