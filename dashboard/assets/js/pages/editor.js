@@ -282,9 +282,9 @@ export default async function editorPage(main, { id }) {
     if (p.schedule.kind === 'once' && !p.schedule.at) focusEl = focusEl || errors.show('schedule.at', 'Pick the date and time to run at.');
     if (p.timeoutMs !== null && !(p.timeoutMs >= 1000 && p.timeoutMs <= 604800000)) focusEl = focusEl || errors.show('timeoutMs', 'The timeout must be between 1 s and 7 days.');
     if (env.hasLocalErrors()) focusEl = focusEl || env.el.querySelector('[aria-invalid="true"]');
-    // The cron error the live preview showed while typing stays visible.
-    const cronError = schedule.reshowError();
-    focusEl = focusEl || cronError;
+    // The cron error the live preview showed while typing stays visible
+    // (the server reports it again, with any others, if nothing here stops the save).
+    schedule.reshowError();
     if (focusEl) {
       (focusEl === body.el ? body.textarea : focusEl).focus();
       formError.textContent = 'Please fix the highlighted fields.';
