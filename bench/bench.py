@@ -548,6 +548,21 @@ class Result:
         self.ok = ok  # True, False or None (not measured)
         self.notes = list(notes)
         self.noise = None  # why the machine, not Backbeat, may explain a miss
+        self.ms = None  # a per-run latency in ms, compared with the spawn floor
+
+
+def measure_floor(n):
+    """p50 and p99 (ms) of a bare `sh -c true`: posix_spawn + waitpid.
+
+    No scheduler can start and finish a process faster than this machine
+    spawns one, so per-run figures are also given as a multiple of it."""
+    times = []
+    for _ in range(n):
+        t0 = now_ns()
+        pid = os.posix_spawn("/bin/sh", ["sh", "-c", "true"], os.environ)
+        os.waitpid(pid, 0)
+        times.append((now_ns() - t0) / 1e6)
+    return pct(times, 50), pct(times, 99)
 
 
 class Bench:
@@ -797,6 +812,7 @@ def bench_start_lag(b):
         p50 <= 5 and p99 <= 20 and len(lags) == n,
         notes,
     )
+    result.ms = p50
     # Noise can explain a missed p99 when the control's own p99 is a good
     # part of the target; a missed median only when the control's is.
     if (p99 > 20 and probe.p99 > 10) or (p50 > 5 and (probe.p50 > 1 or used["others_pct"] > 15)):
@@ -883,6 +899,7 @@ def bench_trigger(b):
     )
     if used["others_pct"] > 15:
         result.noise = f"other programs used {used['others_pct']:.0f} % of the machine's CPU during this phase"
+    result.ms = m
     b.add(result)
 
 
@@ -1434,14 +1451,15 @@ PHASES = [
 ]
 
 
-def print_table(results):
-    rows = [("figure", "target", "measured", "result")]
+def print_table(results, floor_ms):
+    rows = [("figure", "target", "measured", "× floor", "result")]
     for r in results:
         mark = {True: "pass", False: "MISS", None: "n/a"}[r.ok]
         if r.ok is False and r.noise:
             mark += " *"
-        rows.append((r.figure, r.target, r.measured, mark))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        ratio = f"{r.ms / floor_ms:.1f}×" if r.ms is not None and floor_ms else ""
+        rows.append((r.figure, r.target, r.measured, ratio, mark))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     print(line)
     for k, row in enumerate(rows):
@@ -1470,6 +1488,9 @@ def main():
     started = time.monotonic()
     print(f"Backbeat benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} CPUs, load average {loadavg()}, temp dir {b.tmp}")
     print("Figures depend on what else this machine is doing; the load average is shown per phase.")
+    floor_n = 100 if args.quick else 300
+    floor = measure_floor(floor_n)
+    print(f"floor: a bare `sh -c true` (posix_spawn + waitpid), p50 {fmt_ms(floor[0])}, p99 {fmt_ms(floor[1])} (n={floor_n})", flush=True)
     try:
         for name, phase in PHASES:
             if only and name not in only:
@@ -1492,7 +1513,11 @@ def main():
         for note in r.notes:
             print(f"  {note}")
     print(f"\n== results ({time.monotonic() - started:.0f} s)\n")
-    print_table(b.results)
+    after = measure_floor(floor_n)
+    floor_ms = (floor[0] + after[0]) / 2
+    print(f"floor: a bare `sh -c true` spawn, p50 {fmt_ms(floor[0])} before the phases, {fmt_ms(after[0])} after; "
+          f"× floor = a per-run p50/median divided by {fmt_ms(floor_ms)}\n")
+    print_table(b.results, floor_ms)
     noisy = [r for r in b.results if r.ok is False and r.noise]
     for r in noisy:
         print(f"* {r.figure}: may be the machine, not Backbeat: {r.noise}")
