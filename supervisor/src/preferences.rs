@@ -196,6 +196,18 @@ impl Preferences {
     }
 }
 
+/// Whether a failed save failed for lack of space (full disk or quota).
+pub fn out_of_space(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

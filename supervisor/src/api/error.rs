@@ -1,5 +1,6 @@
 //! API errors and their JSON shape: `{"error":{"code","message","field"?}}`
-//! with the status codes of api.md.
+//! with the status codes of api.md (507 `insufficient_storage` when the
+//! disk holding the store or the preferences is full).
 
 use hyper::StatusCode;
 use serde_json::json;
@@ -47,6 +48,15 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 
+    /// 507: a write failed for lack of space; `message` names the path.
+    pub fn insufficient_storage(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            message,
+        )
+    }
+
     pub fn into_response(self) -> Response {
         let mut error = json!({"code": self.code, "message": self.message});
         if let Some(field) = self.field {
@@ -92,6 +102,9 @@ impl From<Invalid> for ApiError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         eprintln!("backbeat: {e}");
+        if e.is_storage_full() {
+            return ApiError::insufficient_storage(e.to_string());
+        }
         ApiError::internal(format!("{e}"))
     }
 }

@@ -54,7 +54,18 @@ pub async fn update_preferences(app: &Arc<App>, req: Request<Incoming>) -> ApiRe
     tokio::task::spawn_blocking(move || to_save.save(&path))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+        .map_err(|e| {
+            eprintln!("backbeat: {e:#}");
+            if crate::preferences::out_of_space(&e) {
+                // The old file is intact: save() writes a temp file first.
+                ApiError::insufficient_storage(format!(
+                    "{e:#}; free some space on the disk holding {}",
+                    app.config.config_dir.display()
+                ))
+            } else {
+                ApiError::internal(format!("{e:#}"))
+            }
+        })?;
     app.set_prefs(merged.clone());
     // More capacity may let queued runs start.
     crate::runner::dispatch::dispatch(app);

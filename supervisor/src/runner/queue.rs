@@ -8,6 +8,15 @@ use std::sync::Mutex;
 
 use tokio::sync::mpsc;
 
+use crate::model::{Overlap, Trigger};
+
+/// Whether a queued run waits until no other run of its job is running:
+/// scheduled and catch-up runs of a job whose overlap is not `parallel`
+/// (manual runs never wait for their job).
+pub fn waits_for_its_job(trigger: Trigger, overlap: Overlap) -> bool {
+    trigger != Trigger::Manual && overlap != Overlap::Parallel
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     User,
@@ -140,9 +149,14 @@ impl RunQueue {
         }
     }
 
-    /// Removes a queued run; false if it was not queued.
-    pub fn remove_queued(&self, run_id: i64) -> bool {
-        self.lock().queued.remove(&run_id).is_some()
+    /// Removes a queued run; returns its job and whether it is serial (to
+    /// put it back with `enqueue` if dropping it cannot be recorded), or
+    /// `None` if it was not queued.
+    pub fn remove_queued(&self, run_id: i64) -> Option<(i64, bool)> {
+        self.lock()
+            .queued
+            .remove(&run_id)
+            .map(|q| (q.job_id, q.serial))
     }
 
     /// Asks a running run to stop; false if it is not running.
@@ -177,6 +191,10 @@ impl RunQueue {
         for running in state.running.values() {
             let _ = running.control.send(StopReason::Shutdown);
         }
+    }
+
+    pub fn is_running(&self, run_id: i64) -> bool {
+        self.lock().running.contains_key(&run_id)
     }
 
     pub fn running_count(&self) -> usize {
@@ -236,6 +254,7 @@ mod tests {
             q.take_startable(4).is_empty(),
             "nothing starts after shutdown"
         );
-        assert!(q.remove_queued(2));
+        assert_eq!(q.remove_queued(2), Some((1, false)));
+        assert_eq!(q.remove_queued(2), None);
     }
 }

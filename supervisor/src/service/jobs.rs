@@ -33,6 +33,21 @@ fn with_context<R>(app: &App, f: impl FnOnce(&ValidationContext) -> R) -> R {
     })
 }
 
+/// A delete that could not be written (a full disk): the job stays, so it
+/// goes back into the plan and its queued runs back into the queue —
+/// none may be left queued with nothing to start it.
+async fn restore(app: &Arc<App>, job: &Job) {
+    app.plan(job, now_ms());
+    let queued = app.db.call(|c| crate::db::runs::queued(c)).await;
+    for (run_id, job_id, trigger) in queued.unwrap_or_default() {
+        if job_id == job.id && !app.queue.is_running(run_id) {
+            let serial = crate::runner::queue::waits_for_its_job(trigger, job.overlap);
+            app.queue.enqueue(run_id, job_id, serial);
+        }
+    }
+    crate::runner::dispatch::dispatch(app);
+}
+
 /// The API view of jobs (one store round trip for all of them).
 pub async fn views(app: &App, jobs: Vec<Job>) -> Result<Vec<JobView>, DbError> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
@@ -101,9 +116,9 @@ pub async fn update(app: &Arc<App>, id: i64, body: &Value) -> Result<JobView, Jo
 /// Deletes a job: its queued runs are forgotten, running ones stopped (the
 /// process group is killed), then the rows and log files go.
 pub async fn delete(app: &Arc<App>, id: i64) -> Result<(), JobError> {
-    if app.db.call(move |c| jobs::get(c, id)).await?.is_none() {
+    let Some(job) = app.db.call(move |c| jobs::get(c, id)).await? else {
         return Err(JobError::NotFound(id));
-    }
+    };
     app.schedule().remove(id);
     let running = app.queue.forget_job(id);
     // Let stopping runs end (SIGKILL comes after the grace) before their
@@ -118,7 +133,13 @@ pub async fn delete(app: &Arc<App>, id: i64) -> Result<(), JobError> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let deleted = app.db.call(move |c| jobs::delete(c, id)).await?;
+    let deleted = match app.db.call(move |c| jobs::delete(c, id)).await {
+        Ok(deleted) => deleted,
+        Err(e) => {
+            restore(app, &job).await;
+            return Err(e.into());
+        }
+    };
     if !deleted {
         return Err(JobError::NotFound(id));
     }

@@ -72,7 +72,7 @@ pub async fn stop(app: &Arc<App>, run_id: i64) -> Result<Run, RunError> {
     if run.status.is_finished() {
         return Err(RunError::Finished(run_id, run.status.as_str()));
     }
-    if app.queue.remove_queued(run_id) {
+    if let Some((job_id, serial)) = app.queue.remove_queued(run_id) {
         let now = now_ms();
         let dropped = app
             .db
@@ -83,7 +83,13 @@ pub async fn stop(app: &Arc<App>, run_id: i64) -> Result<Run, RunError> {
                 )?;
                 runs::get(c, run_id)
             })
-            .await?
+            .await
+            .inspect_err(|_| {
+                // Not recorded (a full disk): it is still queued, so it
+                // must stay in the queue rather than be stuck.
+                app.queue.enqueue(run_id, job_id, serial);
+                dispatch(app);
+            })?
             .ok_or_else(|| RunError::NotFound(format!("run {run_id}")))?;
         publish_run(app, &dropped);
         return Ok(dropped);

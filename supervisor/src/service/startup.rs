@@ -62,7 +62,8 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
 
     let overlap: HashMap<i64, Overlap> = all_jobs.iter().map(|j| (j.id, j.overlap)).collect();
     for (run_id, job_id, trigger) in app.db.call(|c| runs::queued(c)).await? {
-        let serial = trigger != Trigger::Manual && overlap.get(&job_id) != Some(&Overlap::Parallel);
+        let job_overlap = overlap.get(&job_id).copied().unwrap_or(Overlap::Queue);
+        let serial = crate::runner::queue::waits_for_its_job(trigger, job_overlap);
         app.queue.enqueue(run_id, job_id, serial);
     }
     if !missed.is_empty() {
