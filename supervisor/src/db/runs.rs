@@ -161,6 +161,8 @@ pub struct ProcessRecord {
     pub boot_id: Option<String>,
 }
 
+/// Marks a queued run running (a no-op once it has finished: marking may
+/// be retried late, after the outcome was written).
 pub fn mark_running(
     conn: &Connection,
     id: i64,
@@ -170,7 +172,7 @@ pub fn mark_running(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE runs SET status = 'running', started_at = ?2, executor = ?3, pid = ?4, pid_start = ?5, boot_id = ?6
-         WHERE id = ?1",
+         WHERE id = ?1 AND status = 'queued'",
     )?
     .execute(params![id, started_at, executor, process.pid, process.start_ticks, process.boot_id])?;
     Ok(())
@@ -180,6 +182,8 @@ pub fn mark_running(
 pub struct Outcome<'a> {
     pub status: RunStatus,
     pub executor: Option<&'a str>,
+    /// Kept if already set (by `mark_running`).
+    pub started_at: Option<Millis>,
     pub finished_at: Millis,
     pub exit_code: Option<i32>,
     pub error: Option<&'a str>,
@@ -191,7 +195,8 @@ pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result
     conn.prepare_cached(
         "UPDATE runs SET status = ?2, finished_at = ?3, exit_code = ?4, error = ?5, log_bytes = ?6,
                          input_tokens = ?7, output_tokens = ?8, cost_usd = ?9, usage = ?10,
-                         executor = COALESCE(?11, executor), pid = NULL
+                         executor = COALESCE(?11, executor), pid = NULL,
+                         started_at = COALESCE(started_at, ?12)
          WHERE id = ?1",
     )?
     .execute(params![
@@ -208,6 +213,7 @@ pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result
             .usage
             .map(|u| serde_json::to_string(u).expect("usage serializes")),
         outcome.executor,
+        outcome.started_at,
     ])?;
     Ok(())
 }

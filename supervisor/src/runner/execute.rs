@@ -2,7 +2,9 @@
 //! It spawns the runner in its own process group, speaks protocol v1,
 //! copies output into the log, enforces the timeout and stop requests
 //! (cancel + SIGTERM to the group, SIGKILL after the grace), always reaps,
-//! kills whatever is left of the group, and records the outcome.
+//! kills whatever is left of the group, and records the outcome — retried
+//! until written (`record`), so a full disk delays a run's final status
+//! but never leaves it `running`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -22,24 +24,29 @@ use super::lines::{Line, LineReader};
 use super::logfile::{LogWriter, log_path};
 use super::process::{record, signal_group};
 use super::queue::StopReason;
+use super::record::until_written;
 use super::registry::runner_binary_for;
 use super::settings::{job_spec, settings_for};
 use crate::app::App;
 use crate::db::{jobs, runs};
 use crate::model::{Job, Run, RunStatus, Usage};
 use crate::service::publish::publish_run;
-use crate::time::{now_ms, to_rfc3339};
+use crate::time::{Millis, now_ms, to_rfc3339};
 
 /// After the executor exits, how long to keep reading its pipes.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 
 /// How a run ended, before it is written down.
+#[derive(Clone)]
 struct Ending {
     status: RunStatus,
     exit_code: Option<i32>,
     error: Option<String>,
     usage: Option<Usage>,
     executor: Option<String>,
+    /// When the executor started (also written with the outcome, in case
+    /// marking the run `running` never reached the store).
+    started_at: Option<Millis>,
 }
 
 impl Ending {
@@ -50,7 +57,20 @@ impl Ending {
             error: Some(error.into()),
             usage: None,
             executor,
+            started_at: None,
         }
+    }
+
+    /// Adds that output was lost to the run's error (the status stays
+    /// the job's own: see api-spec/DECISIONS.md).
+    fn with_output_lost(mut self, lost: Option<&str>) -> Self {
+        if let Some(lost) = lost {
+            self.error = Some(match self.error.take() {
+                Some(error) => format!("{error}; output lost: {lost}"),
+                None => format!("output lost: {lost}"),
+            });
+        }
+        self
     }
 }
 
@@ -92,14 +112,16 @@ pub async fn execute(
             if let (Some(error), RunStatus::Failure | RunStatus::Timeout) =
                 (&ending.error, ending.status)
             {
-                let _ = log.note(error);
+                log.note(error);
             }
-            ending
+            ending.with_output_lost(log.lost())
         }
-        Err(e) => Ending::failure(
-            format!("could not open the log file {}: {e}", path.display()),
-            None,
-        ),
+        Err(e) => {
+            // Not started: its output would have nowhere to go.
+            let error = format!("could not open the log file {}: {e}", path.display());
+            eprintln!("backbeat: run {run_id}: {error}");
+            Ending::failure(error, None)
+        }
     };
     finish(&app, &job, run_id, ending, &path).await;
     app.live_logs.remove(run_id);
@@ -124,6 +146,7 @@ async fn run_executor(
                 error: Some("dropped by user".into()),
                 usage: None,
                 executor: None,
+                started_at: None,
             };
         }
         Ok(_) => return Ending::failure("stopped: supervisor shutting down", None),
@@ -180,19 +203,24 @@ async fn run_executor(
     }));
     stdin.send(encode_line(&start));
 
-    // Mark running (the process is already at work).
+    // Mark running (the process is already at work), beside supervising
+    // it: a store that cannot be written must not stall the run.
     let started_at = now_ms();
     let (run_id, process, executor_name) = (run.id, record(pid), binary.clone());
-    let marked = app
-        .db
-        .call(move |c| {
-            runs::mark_running(c, run_id, started_at, &executor_name, &process)?;
-            runs::get(c, run_id)
+    let marking = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let marked = until_written(&app, run_id, "mark it running", move |c| {
+                runs::mark_running(c, run_id, started_at, &executor_name, &process)?;
+                runs::get(c, run_id)
+            })
+            .await;
+            if let Some(Some(run)) = marked {
+                publish_run(&app, &run);
+            }
         })
-        .await;
-    if let Ok(Some(run)) = marked {
-        publish_run(app, &run);
-    }
+    };
+    let _stop_marking = AbortOnDrop(marking);
 
     let grace = Duration::from_millis(prefs.stop_grace_ms.max(0) as u64);
     let outcome = supervise(
@@ -266,6 +294,16 @@ async fn run_executor(
         error,
         usage,
         executor: Some(binary),
+        started_at: Some(started_at),
+    }
+}
+
+/// Stops a helper task when the run's actor is done with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -312,7 +350,7 @@ async fn supervise(
             },
             read = stderr.read(&mut stderr_buf), if err_open => match read {
                 Ok(0) | Err(_) => err_open = false,
-                Ok(n) => { let _ = log.append(&stderr_buf[..n]); }
+                Ok(n) => log.append(&stderr_buf[..n]),
             },
             status = child.wait(), if done.exit.is_none() => {
                 done.exit = status.ok();
@@ -347,7 +385,7 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
     let bytes = match line {
         Line::Complete(bytes) => bytes,
         Line::TooLong(prefix) => {
-            let _ = log.note(&format!(
+            log.note(&format!(
                 "protocol error: line longer than {} bytes: {}",
                 backbeat_protocol::MAX_LINE_BYTES,
                 String::from_utf8_lossy(&prefix)
@@ -360,7 +398,7 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
     }
     match decode_executor_line(&bytes) {
         Ok(Decoded::Message(ExecutorMessage::Log { text, .. })) => {
-            let _ = log.append(text.as_bytes());
+            log.append(text.as_bytes());
         }
         Ok(Decoded::Message(ExecutorMessage::Usage(u))) => {
             done.usage = Some(Usage {
@@ -376,7 +414,7 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
         Err(e) => {
             let text = String::from_utf8_lossy(&bytes);
             let head: String = text.chars().take(200).collect();
-            let _ = log.note(&format!("protocol error: {e}: {head}"));
+            log.note(&format!("protocol error: {e}: {head}"));
         }
     }
 }
@@ -461,51 +499,50 @@ fn home_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/"))
 }
 
-/// Records the outcome, applies retention, and tells the queue.
+/// Records the outcome and applies retention (one transaction, retried
+/// until written), then frees the run's slot and tells the queue. Until
+/// then the run counts as running: its slot stays taken, which is true to
+/// the store.
 async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &Path) {
     let log_bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let keep = app.prefs().log_retention_per_job;
     let job_id = job.id;
     let status = ending.status;
     let finished_at = now_ms();
-    let result = app
-        .db
-        .call(move |c| {
-            let tx = crate::db::write_tx(c)?;
-            runs::finish(
-                &tx,
-                run_id,
-                &runs::Outcome {
-                    status: ending.status,
-                    executor: ending.executor.as_deref(),
-                    finished_at,
-                    exit_code: ending.exit_code,
-                    error: ending.error.as_deref(),
-                    log_bytes,
-                    usage: ending.usage.as_ref(),
-                },
-            )?;
-            // Read the final state first: followers must see it even if
-            // the run is not among the kept ones.
-            let run = runs::get(&tx, run_id)?;
-            let deleted = runs::apply_retention(&tx, job_id, keep)?;
-            tx.commit()?;
-            Ok((run, deleted))
-        })
-        .await;
+    let result = until_written(app, run_id, "record its outcome", move |c| {
+        let tx = crate::db::write_tx(c)?;
+        runs::finish(
+            &tx,
+            run_id,
+            &runs::Outcome {
+                status: ending.status,
+                executor: ending.executor.as_deref(),
+                started_at: ending.started_at,
+                finished_at,
+                exit_code: ending.exit_code,
+                error: ending.error.as_deref(),
+                log_bytes,
+                usage: ending.usage.as_ref(),
+            },
+        )?;
+        // Read the final state first: followers must see it even if
+        // the run is not among the kept ones.
+        let run = runs::get(&tx, run_id)?;
+        let deleted = runs::apply_retention(&tx, job_id, keep)?;
+        tx.commit()?;
+        Ok((run, deleted))
+    })
+    .await;
     app.queue.finished(run_id);
     app.metrics.run_finished(status);
     // The slot is free: start the next run before the bookkeeping below.
     super::dispatch::dispatch(app);
-    match result {
-        Ok((run, deleted)) => {
-            crate::service::runs::remove_logs(app, job_id, &deleted);
-            if let Some(run) = run {
-                publish_run(app, &run);
-            }
-            // The job's lastRun changed.
-            crate::service::publish::refresh_job(app, job_id).await;
+    if let Some((run, deleted)) = result {
+        crate::service::runs::remove_logs(app, job_id, &deleted);
+        if let Some(run) = run {
+            publish_run(app, &run);
         }
-        Err(e) => eprintln!("backbeat: run {run_id}: could not record its outcome: {e}"),
+        // The job's lastRun changed.
+        crate::service::publish::refresh_job(app, job_id).await;
     }
 }

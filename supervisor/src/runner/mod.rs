@@ -8,5 +8,6 @@ mod lines;
 pub mod logfile;
 pub mod process;
 pub mod queue;
+mod record;
 pub mod registry;
 pub mod settings;
