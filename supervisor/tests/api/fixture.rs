@@ -31,6 +31,9 @@ pub struct Server {
     pub stdout: String,
     env: Vec<(String, String)>,
     agent: ureq::Agent,
+    /// Where the server's stderr goes instead of the test's own (see
+    /// `start_capturing_stderr`).
+    stderr_file: Option<PathBuf>,
 }
 
 pub struct Reply {
@@ -74,7 +77,26 @@ impl Server {
     }
 
     pub fn start_with(env: &[(&str, &str)]) -> Server {
+        Self::start_inner(env, false)
+    }
+
+    /// Like `start_with`, with the server's stderr kept in a file that
+    /// `stderr()` reads (across restarts).
+    pub fn start_capturing_stderr(env: &[(&str, &str)]) -> Server {
+        Self::start_inner(env, true)
+    }
+
+    /// Everything the server wrote on stderr so far (when captured).
+    pub fn stderr(&self) -> String {
+        self.stderr_file
+            .as_ref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .unwrap_or_default()
+    }
+
+    fn start_inner(env: &[(&str, &str)], capture_stderr: bool) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let stderr_file = capture_stderr.then(|| dir.path().join("stderr.log"));
         let env = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -91,6 +113,7 @@ impl Server {
                 .timeout_global(Some(Duration::from_secs(30)))
                 .build()
                 .into(),
+            stderr_file,
         };
         server.boot();
         server
@@ -131,10 +154,20 @@ impl Server {
 
     /// Starts (or restarts) the process and waits for its address.
     pub fn boot(&mut self) {
+        let stderr = match &self.stderr_file {
+            Some(path) => Stdio::from(
+                std::fs::File::options()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("stderr file"),
+            ),
+            None => Stdio::inherit(),
+        };
         let mut child = self
             .command(&[])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn backbeat");
         let stdout = child.stdout.take().unwrap();

@@ -68,7 +68,7 @@ export default async function runDetailPage(main, { id }) {
       kv('Finished', run.finishedAt ? [timeCell(run.finishedAt), ' ', h('span', { class: 'muted small' }, '(', relTimeEl(run.finishedAt), ')')] : '—'),
       kv(running ? 'Running for' : 'Duration', duration, { 'data-fact': 'duration' }));
     replace(errorBox, run.error ? h('div', { class: `banner ${run.status === 'dropped' ? 'info' : 'error'}`, 'data-run-error': '' },
-      h('div', null, h('strong', null, run.status === 'dropped' ? 'Dropped' : 'Why it did not succeed'), run.error)) : null);
+      h('div', null, h('strong', null, { dropped: 'Dropped', success: 'Succeeded, but' }[run.status] || 'Why it did not succeed'), run.error)) : null);
     const u = run.usage;
     replace(usageBox, u ? h('section', { class: 'card section', 'aria-labelledby': 'usage-title', 'data-usage': '' },
       h('div', { class: 'card-head' }, h('h2', { id: 'usage-title' }, 'AI usage')),
