@@ -203,24 +203,32 @@ async fn run_executor(
     }));
     stdin.send(encode_line(&start));
 
-    // Mark running (the process is already at work), beside supervising
-    // it: a store that cannot be written must not stall the run.
+    // Mark running (the process is already at work). If the store cannot
+    // take it, keep trying beside supervising the run: a full disk must
+    // not stall the run (its output, timeout and stop).
     let started_at = now_ms();
     let (run_id, process, executor_name) = (run.id, record(pid), binary.clone());
-    let marking = {
-        let app = app.clone();
-        tokio::spawn(async move {
-            let marked = until_written(&app, run_id, "mark it running", move |c| {
-                runs::mark_running(c, run_id, started_at, &executor_name, &process)?;
-                runs::get(c, run_id)
-            })
-            .await;
-            if let Some(Some(run)) = marked {
-                publish_run(&app, &run);
-            }
-        })
+    let mark = move |c: &mut crate::db::Connection| {
+        runs::mark_running(c, run_id, started_at, &executor_name, &process)?;
+        runs::get(c, run_id)
     };
-    let _stop_marking = AbortOnDrop(marking);
+    let _stop_marking = match app.db.call(mark.clone()).await {
+        Ok(marked) => {
+            if let Some(run) = marked {
+                publish_run(app, &run);
+            }
+            None
+        }
+        Err(_) => {
+            let app = app.clone();
+            Some(AbortOnDrop(tokio::spawn(async move {
+                if let Some(Some(run)) = until_written(&app, run_id, "mark it running", mark).await
+                {
+                    publish_run(&app, &run);
+                }
+            })))
+        }
+    };
 
     let grace = Duration::from_millis(prefs.stop_grace_ms.max(0) as u64);
     let outcome = supervise(

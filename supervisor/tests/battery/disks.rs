@@ -222,6 +222,59 @@ fn a_full_disk_answers_507_and_no_run_stays_running() {
     assert_eq!(unfinished["runs"], json!([]), "{unfinished}");
 }
 
+/// A run that starts while the store's disk is full (more capacity came
+/// through preferences kept on another disk): marking it running and its
+/// outcome are retried until space returns; it is never stuck, and the
+/// output it could not log is reported.
+#[test]
+fn a_run_started_on_a_full_disk_is_recorded_once_space_returns() {
+    let scratch = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&scratch.path().join("fs"), "size=16m") else {
+        return;
+    };
+    let data = disk.path.join("data");
+    let go = scratch.path().join("go");
+    let server = Server::start_capturing_stderr(&[("BACKBEAT_DATA_DIR", data.to_str().unwrap())]);
+    let reply = server.patch("/api/preferences", json!({"maxConcurrentRuns": 1}));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let blocker = server.script_job(&format!(
+        "while [ ! -e {} ]; do sleep 0.05; done",
+        go.display()
+    ));
+    let blocking = server.run_now(blocker);
+    server.wait_run(blocking, 30, |r| r["status"] == "running");
+    let late = server.run_now(server.script_job("echo late"));
+    assert_eq!(server.run(late)["status"], "queued");
+
+    let filler = fill(&disk.path);
+    let reply = server.patch("/api/preferences", json!({"maxConcurrentRuns": 2}));
+    assert_eq!(
+        reply.status, 200,
+        "preferences live elsewhere: {}",
+        reply.body
+    );
+    wait_for_stderr(&server, &format!("run {late}: could not mark it running"));
+    wait_for_stderr(
+        &server,
+        &format!("run {late}: could not record its outcome"),
+    );
+    assert_eq!(server.run(late)["status"], "queued", "nothing recorded yet");
+
+    fs::remove_file(&filler).unwrap();
+    let ended = server.wait_finished(late);
+    assert_eq!(ended["status"], "success", "{ended}");
+    assert!(ended["startedAt"].is_string(), "{ended}");
+    assert!(
+        ended["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("output lost: No space left on device")),
+        "its output could not be logged, and it says so: {ended}"
+    );
+    fs::write(&go, "").unwrap();
+    let ended = server.wait_finished(blocking);
+    assert_eq!(ended["status"], "success", "{ended}");
+}
+
 /// Only the log directory is full: a chatty run's output is cut, and that
 /// is visible in its log (marker), its `error`, and on stderr — never a
 /// silent `success` with a short log. Space back, runs log in full again.
