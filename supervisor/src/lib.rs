@@ -190,6 +190,7 @@ pub async fn run(prepared: Prepared) -> anyhow::Result<()> {
     if !app.config.scheduler_enabled {
         println!("scheduler disabled (BACKBEAT_DISABLE_SCHEDULER=1): only manual runs execute");
     }
+    runner::orphans::adopt_orphans();
     service::startup::recover(&app).await?;
     if app.config.scheduler_enabled {
         tokio::spawn(scheduler::ticker::run(app.clone()));

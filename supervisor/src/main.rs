@@ -105,7 +105,7 @@ fn serve(config: Config) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&e.into()),
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let prepared = match backbeat::prepare(config).await {
             Ok(prepared) => prepared,
             Err(e) => return fail(&e),
@@ -117,7 +117,13 @@ fn serve(config: Config) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         }
-    })
+    });
+    // Runs that did not stop in time are SIGKILLed as the runtime drops
+    // their actors; what their runners had started elsewhere (setsid) is
+    // now ours, as subreaper: kill and reap all of it before leaving.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    process_tree::kill_and_reap_descendants(std::time::Duration::from_secs(5));
+    code
 }
 
 fn fail(error: &anyhow::Error) -> ExitCode {

@@ -1,29 +1,37 @@
 //! Process control shared by every built-in executor (`sh-runner`,
 //! `claude-runner`, `codex-runner`): the executor's `main` skeleton and
-//! how a run is stopped. Std threads only, no async runtime.
+//! how a run is stopped and ended. Std threads only, no async runtime.
 //!
 //! Code map:
 //! - this file: the SIGTERM handler, the stdin watcher (`cancel` messages
-//!   and supervisor EOF) and signalling our process group.
+//!   and supervisor EOF), signalling our process group and descendants,
+//!   and [`end_run`], which leaves no descendant behind.
 //! - [`serve`]: `--describe`, reading the `start` line, sending the final `result`.
 //!
 //! How stopping works (`api-spec/executor-protocol.md`): the supervisor
 //! starts the executor as leader of its own process group; to stop a run it
 //! sends `{"type":"cancel"}` on stdin and SIGTERM to the whole group (the
 //! executor and the child it runs), then SIGKILL after its grace. EOF on
-//! stdin means the supervisor is gone: SIGTERM the group, SIGKILL it after
-//! [`ORPHAN_GRACE`], so nothing outlives a dead supervisor.
+//! stdin means the supervisor is gone: SIGTERM everything we started,
+//! SIGKILL it after [`ORPHAN_GRACE`], so nothing outlives a dead supervisor.
+//!
+//! Nothing outlives its run: [`serve`] makes the executor a child
+//! subreaper, so a process that left the group (`setsid`, a double-forked
+//! daemon, `nohup`) still descends from it; when the run ends, however it
+//! ends, [`end_run`] SIGKILLs and reaps every descendant before the
+//! `result` goes out (after the orphan grace when the supervisor is gone).
 //!
 //! Invariant: an executor started by hand (not leading its group) never
-//! signals the group it happens to be in, only its own child.
+//! signals the group it happens to be in, only its own child and its own
+//! descendants.
 
 mod serve;
 
 use std::io::{self, BufRead};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backbeat_protocol::{Decoded, SupervisorMessage, decode_supervisor_line};
 
@@ -32,8 +40,14 @@ pub use serve::{read_start, serve};
 /// Grace between SIGTERM and SIGKILL when the supervisor has vanished.
 pub const ORPHAN_GRACE: Duration = Duration::from_secs(5);
 
+/// How long [`end_run`] keeps killing descendants that do not die (a
+/// process stuck in uninterruptible sleep) before reporting anyway.
+const KILL_LIMIT: Duration = Duration::from_secs(10);
+
 static CANCELLED: AtomicBool = AtomicBool::new(false);
 static WATCHING: Once = Once::new();
+/// When stdin reached EOF (the supervisor is gone), if it did.
+static ORPHANED_AT: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// SIGTERM reaches the whole group. We must outlive the child to report
 /// how it ended, so we catch it (a handler, unlike SIG_IGN, is reset to
@@ -54,30 +68,70 @@ pub fn cancelled() -> bool {
 }
 
 /// Reads supervisor messages after `start` on a background thread (once per
-/// process) for the run of `child`. `cancel` → SIGTERM to the group; EOF →
-/// SIGTERM, then SIGKILL after [`ORPHAN_GRACE`].
+/// process) for the run of `child`. `cancel` → SIGTERM to the group and
+/// every descendant; EOF → SIGTERM, then SIGKILL after [`ORPHAN_GRACE`].
 pub fn watch_stdin(child: libc::pid_t) {
     WATCHING.call_once(|| {
-        thread::spawn(move || watch(io::stdin().lock(), child, ORPHAN_GRACE));
+        thread::spawn(move || {
+            watch(io::stdin().lock(), ORPHAN_GRACE, |signal| {
+                signal_run(child, signal)
+            })
+        });
     });
 }
 
-/// The stdin watcher's loop, over any input (tests feed it a buffer).
-fn watch(input: impl BufRead, child: libc::pid_t, grace: Duration) {
+/// The stdin watcher's loop, over any input (tests feed it a buffer);
+/// `signal` reaches what the run started.
+fn watch(input: impl BufRead, grace: Duration, signal: impl Fn(libc::c_int)) {
     for line in input.lines() {
         let Ok(line) = line else { break };
         if let Ok(Decoded::Message(SupervisorMessage::Cancel { .. })) =
             decode_supervisor_line(line.as_bytes())
         {
             CANCELLED.store(true, Ordering::SeqCst);
-            signal_ours(child, libc::SIGTERM);
+            signal(libc::SIGTERM);
         }
     }
     // EOF: nobody is listening any more. Stop everything we started.
+    *ORPHANED_AT.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     CANCELLED.store(true, Ordering::SeqCst);
-    signal_ours(child, libc::SIGTERM);
+    signal(libc::SIGTERM);
     thread::sleep(grace);
-    signal_ours(child, libc::SIGKILL);
+    signal(libc::SIGKILL);
+}
+
+/// Ends the run's processes: SIGKILLs and reaps every descendant that is
+/// still there (a background job, a `setsid` escapee, a TERM-ignoring
+/// process) and returns once none is left. When the supervisor is gone it
+/// first lets them use what is left of [`ORPHAN_GRACE`] since the EOF.
+/// Call it after the job's main process was waited for: it reaps any
+/// child of ours. [`serve`] calls it before sending `result`; calling it
+/// again is harmless.
+pub fn end_run() {
+    let orphaned_at = *ORPHANED_AT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(at) = orphaned_at {
+        let me = process_tree::own_pid();
+        while at.elapsed() < ORPHAN_GRACE && !process_tree::live_descendants(me).is_empty() {
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+    if !process_tree::kill_and_reap_descendants(KILL_LIMIT) {
+        eprintln!("runner: some processes of the run could not be killed");
+    }
+}
+
+/// Signals everything the run started: our group (or only `child` when we
+/// do not lead one) and every descendant, wherever it moved. SIGKILL never
+/// goes to the group, which holds this process too: we must live on to
+/// reap and report.
+pub fn signal_run(child: libc::pid_t, signal: libc::c_int) {
+    if signal == libc::SIGKILL {
+        // SAFETY: plain syscall on a pid we spawned.
+        unsafe { libc::kill(child, signal) };
+    } else {
+        signal_ours(child, signal);
+    }
+    process_tree::signal_descendants(process_tree::own_pid(), signal);
 }
 
 /// Whether this process leads its process group (as the supervisor starts it).
@@ -162,8 +216,11 @@ mod tests {
         };
         let (reader, mut writer) = std::io::pipe().unwrap();
         let child_pid = pid(&child);
-        let watcher =
-            thread::spawn(move || watch(BufReader::new(reader), child_pid, Duration::ZERO));
+        let watcher = thread::spawn(move || {
+            watch(BufReader::new(reader), Duration::ZERO, |signal| {
+                signal_ours(child_pid, signal)
+            })
+        });
         writer
             .write_all(b"{\"type\":\"later\"}\n{\"type\":\"cancel\",\"reason\":\"user\"}\n")
             .unwrap();
@@ -179,7 +236,10 @@ mod tests {
         // Let the shell install its trap before the SIGTERM comes.
         thread::sleep(Duration::from_millis(200));
         let started = Instant::now();
-        watch(Cursor::new(""), pid(&child), Duration::from_millis(300));
+        let child_pid = pid(&child);
+        watch(Cursor::new(""), Duration::from_millis(300), |signal| {
+            signal_ours(child_pid, signal)
+        });
         assert!(started.elapsed() >= Duration::from_millis(300));
         assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGKILL));
         assert!(cancelled());

@@ -1,6 +1,7 @@
 //! The skeleton of an executor's `main`: answers `--describe`, installs
-//! the SIGTERM handler, reads the `start` line and always ends with
-//! exactly one `result` message.
+//! the SIGTERM handler, becomes a child subreaper, reads the `start` line,
+//! and always ends by killing what is left of the run and sending exactly
+//! one `result` message.
 
 use std::io::{self, BufRead};
 
@@ -11,8 +12,9 @@ use backbeat_protocol::{
 
 /// Runs the executor: with `--describe` prints `describe()` as one line;
 /// otherwise `handle` gets the `start` message and returns the outcome,
-/// which is sent as the last protocol line. A missing or bad `start` is a
-/// failure without calling `handle`.
+/// which is sent as the last protocol line once no process of the run is
+/// left ([`crate::end_run`]). A missing or bad `start` is a failure
+/// without calling `handle`.
 pub fn serve(
     describe: impl FnOnce() -> Describe,
     handle: impl FnOnce(&LineWriter, Start) -> RunResult,
@@ -22,11 +24,19 @@ pub fn serve(
         return;
     }
     crate::install_sigterm_handler();
+    // Orphans of the run (setsid, double forks) are adopted by us rather
+    // than by init, so `end_run` finds and kills them.
+    if let Err(e) = process_tree::become_subreaper() {
+        eprintln!(
+            "runner: cannot become a child subreaper ({e}): processes that leave the run's process group may survive it"
+        );
+    }
     let out = LineWriter::stdout();
     let result = match read_start() {
         Ok(start) => handle(&out, start),
         Err(error) => RunResult::failure(None, error),
     };
+    crate::end_run();
     let _ = out.send(&ExecutorMessage::Result(result));
 }
 

@@ -4,9 +4,11 @@
 //! exit status as the `result`.
 //!
 //! Stopping: on a `cancel` message, on SIGTERM, or when stdin reaches EOF
-//! (the supervisor is gone) it sends SIGTERM to its whole process group,
-//! waits for the shell, and if stdin closed, SIGKILLs the group after a
-//! grace period so nothing outlives a dead supervisor (`runner-control`).
+//! (the supervisor is gone) it sends SIGTERM to its whole process group
+//! and every descendant, and waits for the shell. When the shell is gone
+//! it kills and reaps whatever the job left behind — background jobs,
+//! `setsid` escapees — after the orphan grace if stdin closed, then
+//! reports (`runner-control`).
 
 mod output;
 
@@ -82,17 +84,29 @@ fn run(out: &LineWriter, start: Start) -> RunResult {
         Err(e) => return RunResult::failure(None, format!("waiting for /bin/sh failed: {e}")),
     };
     // Drain what the shell wrote; do not wait for background processes
-    // that inherited the pipes.
-    let deadline = std::time::Instant::now() + DRAIN_AFTER_EXIT;
+    // that inherited the pipes: kill them, then take what they left.
     let mut open = readers.len();
-    while open > 0 {
+    drain(&done_rx, &mut open);
+    runner_control::end_run();
+    drain(&done_rx, &mut open);
+
+    exit_result(status)
+}
+
+/// Waits up to [`DRAIN_AFTER_EXIT`] for the `open` output readers to finish.
+fn drain(done: &mpsc::Receiver<()>, open: &mut usize) {
+    let deadline = std::time::Instant::now() + DRAIN_AFTER_EXIT;
+    while *open > 0 {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match done_rx.recv_timeout(left) {
-            Ok(()) => open -= 1,
+        match done.recv_timeout(left) {
+            Ok(()) => *open -= 1,
             Err(_) => break,
         }
     }
+}
 
+/// The `result` for how the shell exited.
+fn exit_result(status: std::process::ExitStatus) -> RunResult {
     if let Some(code) = status.code() {
         if code == 0 {
             RunResult::success()

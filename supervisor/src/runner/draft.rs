@@ -42,14 +42,15 @@ pub async fn ask(
         .map(std::path::PathBuf::from)
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| "/".into());
-    let mut child = Command::new(&executable)
+    let mut command = Command::new(&executable);
+    command
         .current_dir(cwd)
         .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
+        .kill_on_drop(true);
+    let (mut child, _owned) = super::orphans::spawn(&mut command)
         .map_err(|e| format!("could not start {}: {e}", executable.display()))?;
     let pid = child.id().map(i64::from).unwrap_or(0);
     let start = SupervisorMessage::Start(Box::new(Start {

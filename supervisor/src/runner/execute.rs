@@ -177,8 +177,8 @@ async fn run_executor(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    let (mut child, _owned) = match super::orphans::spawn(&mut command) {
+        Ok(spawned) => spawned,
         Err(e) => {
             return Ending::failure(
                 format!("could not start {}: {e}", executable.display()),

@@ -1,7 +1,13 @@
 //! Process-group signalling and the identity of a process (pid + start
 //! time + boot id), so crash recovery kills only what it started.
 
+use std::time::Duration;
+
 use crate::db::runs::ProcessRecord;
+
+/// How long start-up recovery keeps killing the descendants of a leftover
+/// runner that will not die (uninterruptible sleep) before going on.
+pub const TREE_KILL_LIMIT: Duration = Duration::from_secs(5);
 
 /// Sends `signal` to process group `pgid`. Errors (already gone) ignored.
 pub fn signal_group(pgid: i64, signal: libc::c_int) {
@@ -42,7 +48,10 @@ pub fn record(pid: i64) -> ProcessRecord {
 /// Kills what is left of a run's process group from a previous
 /// supervisor, if it is provably ours: same boot, and the group leader is
 /// either gone (a pid number cannot be reused while its group lives) or
-/// still the very process we started (same start time).
+/// still the very process we started (same start time). A runner still
+/// alive is stopped and killed with every descendant, also those that
+/// left its group (a runner is a child subreaper, so they descend from it).
+/// Blocks for milliseconds (at most [`TREE_KILL_LIMIT`]).
 pub fn kill_leftover_group(record: &ProcessRecord) -> bool {
     if record.boot_id.is_none() || record.boot_id != boot_id() {
         return false;
@@ -51,9 +60,14 @@ pub fn kill_leftover_group(record: &ProcessRecord) -> bool {
         Some(ticks) if Some(ticks) != record.start_ticks => return false,
         _ => {}
     }
+    let mut killed = false;
+    if start_ticks(record.pid).is_some() {
+        process_tree::kill_tree(record.pid as libc::pid_t, TREE_KILL_LIMIT);
+        killed = true;
+    }
     if group_alive(record.pid) {
         signal_group(record.pid, libc::SIGKILL);
-        return true;
+        killed = true;
     }
-    false
+    killed
 }

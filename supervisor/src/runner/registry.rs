@@ -161,13 +161,15 @@ impl ExecutorRegistry {
 
 /// Runs `<binary> --describe` (2 s at most) and parses its line.
 async fn describe(path: &Path) -> Option<Describe> {
-    let output = tokio::process::Command::new(path)
+    let mut command = tokio::process::Command::new(path);
+    command
         .arg("--describe")
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(2), output)
+        .kill_on_drop(true);
+    let (child, _owned) = super::orphans::spawn(&mut command).ok()?;
+    let output = tokio::time::timeout(Duration::from_secs(2), child.wait_with_output())
         .await
         .ok()?
         .ok()?;

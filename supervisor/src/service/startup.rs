@@ -17,12 +17,20 @@ use crate::time::now_ms;
 pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
     let now = now_ms();
     let left = app.db.call(|c| runs::left_running(c)).await?;
-    for (run_id, _job_id, process) in &left {
-        if let Some(process) = process
-            && kill_leftover_group(process)
-        {
-            eprintln!("backbeat: killed the leftover processes of interrupted run {run_id}");
-        }
+    let processes: Vec<_> = left
+        .iter()
+        .filter_map(|(run_id, _, process)| Some((*run_id, process.clone()?)))
+        .collect();
+    let killed = tokio::task::spawn_blocking(move || {
+        processes
+            .into_iter()
+            .filter(|(_, process)| kill_leftover_group(process))
+            .map(|(run_id, _)| run_id)
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    for run_id in killed {
+        eprintln!("backbeat: killed the leftover processes of interrupted run {run_id}");
     }
     let ids: Vec<i64> = left.iter().map(|(id, _, _)| *id).collect();
     app.db

@@ -25,7 +25,7 @@ fn after_kill_9_running_runs_are_closed_their_processes_killed_and_queued_runs_e
     server.kill9();
     assert!(
         process_alive(shell),
-        "the run's processes outlive the crash (for now)"
+        "the orphaned runner gives its TERM-trapping shell a 5 s grace"
     );
     server.boot();
     eventually(3, "recovery killed the leftover process group", || {
