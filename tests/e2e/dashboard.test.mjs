@@ -110,8 +110,11 @@ test('creates a script job in the editor with live schedule preview and inline e
   // A bad expression is explained inline, from the server's 422.
   const expr = page.locator('[data-name="schedule.expr"]');
   await expr.fill('61 * * * *');
-  await textMatches(page.locator('[data-field="schedule.expr"] .error'), /\S/);
+  await textMatches(page.locator('[data-field="schedule.expr"] .error'), /minute must be 0–59, got 61/);
   assert.equal(await expr.getAttribute('aria-invalid'), 'true');
+  // The syntax help next to it lists what the server accepts.
+  await page.locator('[data-cron-help] summary').click();
+  await textMatches(page.locator('[data-cron-help]'), /L \(last day\)/);
 
   // Saving keeps that error in view and marks every other invalid field
   // with it: the empty title (checked here) ...

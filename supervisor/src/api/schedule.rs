@@ -31,8 +31,11 @@ pub async fn upcoming(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
         return Err(ApiError::bad_request("the span from…to is at most 62 days"));
     }
     let snapshot = app.schedule().snapshot();
+    // The window is [from, to): an occurrence exactly at `from` belongs to
+    // it (times are whole milliseconds; `occurrences` starts after its
+    // first argument).
     let (occurrences, truncated) =
-        tokio::task::spawn_blocking(move || snapshot.occurrences(from, to, MAX_OCCURRENCES))
+        tokio::task::spawn_blocking(move || snapshot.occurrences(from - 1, to, MAX_OCCURRENCES))
             .await
             .map_err(|e| ApiError::internal(e.to_string()))?;
     let titles: HashMap<i64, String> = app

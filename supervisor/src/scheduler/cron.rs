@@ -1,40 +1,32 @@
-//! Cron expressions: standard 5-field crontab (or an `@alias`) parsed by
-//! `croner`, evaluated in an IANA time zone (chrono-tz), with next-fire
-//! times guaranteed to move strictly forward.
+//! Cron schedules in an IANA time zone: when an expression ([`expr`])
+//! fires in real time, with the DST rules of api.md, and its description
+//! in words ([`words`]). Written here rather than on a cron crate so that
+//! Vixie's day rule, the DST rules and the error messages are exact.
+
+pub(crate) mod expr;
+#[cfg(test)]
+mod proptests;
+mod words;
 
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use chrono::{Offset, TimeZone};
+use chrono::{LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
-use croner::Cron;
-use croner::parser::{CronParser, Seconds, Year};
 
 use crate::time::{Millis, to_datetime};
 use crate::validation::Invalid;
+use expr::CronExpr;
 
-const ALIASES: &[&str] = &[
-    "@yearly",
-    "@annually",
-    "@monthly",
-    "@weekly",
-    "@daily",
-    "@hourly",
-];
+const HOUR_MS: i64 = 3_600_000;
+/// Fall-back folds are shorter than this (in practice one hour, or 30
+/// minutes on Lord Howe Island).
+const MAX_FOLD_MS: i64 = 6 * HOUR_MS;
 
 #[derive(Debug, Clone)]
 pub struct CronSchedule {
-    cron: Cron,
+    expr: CronExpr,
     tz: Tz,
-    /// The hour field is `*` or a step: times follow real elapsed time
-    /// across DST (both instances of a repeated hour fire; a skipped hour
-    /// simply does not happen). Otherwise the hour is fixed: a repeated
-    /// time fires once (first instance) and times skipped by a jump fire
-    /// once at the first valid instant after it.
-    elapsed_hours: bool,
-    /// Fixed minute and hour with every day, month and weekday: described
-    /// as "… every day".
-    daily: bool,
 }
 
 impl CronSchedule {
@@ -59,167 +51,109 @@ impl CronSchedule {
             Some(name) => parse_timezone(name)?,
             None => local_timezone(),
         };
-        let expr = expr.trim();
-        let fixed = |field: &str| !field.contains('*') && !field.contains('/');
-        let mut daily = expr.eq_ignore_ascii_case("@daily");
-        let elapsed_hours = if expr.starts_with('@') {
-            if !ALIASES.iter().any(|a| a.eq_ignore_ascii_case(expr)) {
-                return Err(Invalid::value(
-                    "schedule.expr",
-                    format!("unknown alias {expr:?}; use one of {}", ALIASES.join(", ")),
-                ));
-            }
-            expr.eq_ignore_ascii_case("@hourly")
-        } else {
-            let fields: Vec<&str> = expr.split_whitespace().collect();
-            if fields.len() != 5 {
-                return Err(Invalid::value(
-                    "schedule.expr",
-                    format!(
-                        "expected 5 fields, got {} (minute hour day-of-month month day-of-week)",
-                        fields.len()
-                    ),
-                ));
-            }
-            daily = fixed(fields[0]) && fixed(fields[1]) && fields[2..].iter().all(|f| *f == "*");
-            fields[1] == "*" || fields[1].contains('/')
-        };
-        let parser = CronParser::builder()
-            .seconds(Seconds::Disallowed)
-            .year(Year::Disallowed)
-            .build();
-        let cron = parser.parse(expr).map_err(|e| {
-            Invalid::value(
-                "schedule.expr",
-                format!("invalid cron expression {expr:?}: {e}"),
-            )
-        })?;
-        Ok(CronSchedule {
-            cron,
-            tz,
-            elapsed_hours,
-            daily,
-        })
+        let expr = CronExpr::parse(expr).map_err(|e| Invalid::value("schedule.expr", e))?;
+        Ok(CronSchedule { expr, tz })
     }
 
     /// The first fire time strictly after `after`, or `None` if there is
-    /// none, with the DST rules of api.md. Never returns a time at or
-    /// before `after`, whatever the library does around DST changes.
+    /// none, with the DST rules of api.md:
+    /// - an hour field of `*` or a step follows real elapsed time: a
+    ///   matching wall-clock time fires each time it happens (twice in a
+    ///   fall-back fold, never in a spring-forward gap);
+    /// - any other hour field is a fixed time: a repeated time fires once,
+    ///   at its first instance, and matching times skipped by a gap fire
+    ///   once, at the first valid instant after the gap.
     pub fn next_after(&self, after: Millis) -> Option<Millis> {
-        let mut from = after;
-        for _ in 0..16 {
-            let next = self.library_next(from)?;
-            let local = to_datetime(next).with_timezone(&self.tz).naive_local();
-            let wall_clock_match = self.cron.is_time_matching(&local).unwrap_or(false);
-            if self.elapsed_hours {
-                if wall_clock_match {
-                    return Some(next);
-                }
-                // Shifted out of a spring-forward gap: that hour did not
-                // happen in real time, so neither does this occurrence.
-                from = next;
-                continue;
+        let elapsed = self.expr.hour_elapsed;
+        // Only the second instance of a folded time can come after `after`
+        // with a wall-clock time before `after`'s: look back when a fold is
+        // near (elapsed mode only; fixed mode never fires second instances).
+        let fold_ahead = elapsed && self.offset_ms(after + MAX_FOLD_MS) < self.offset_ms(after);
+        let start = self.local(after - if fold_ahead { MAX_FOLD_MS } else { 0 });
+        let mut best: Option<Millis> = None;
+        let mut cursor = start;
+        loop {
+            let Some(local) = self.expr.next_local(cursor) else {
+                return best;
+            };
+            cursor = local + chrono::Duration::minutes(1);
+            let (first, second) = match self.tz.from_local_datetime(&local) {
+                LocalResult::Single(t) => (Some(t.timestamp_millis()), None),
+                LocalResult::Ambiguous(a, b) => (
+                    Some(a.timestamp_millis()),
+                    elapsed.then(|| b.timestamp_millis()),
+                ),
+                LocalResult::None if elapsed => (None, None),
+                LocalResult::None => (Some(self.end_of_gap(local)), None),
+            };
+            if let Some(second) = second.filter(|t| *t > after) {
+                best = Some(best.map_or(second, |b| b.min(second)));
             }
-            if wall_clock_match && self.is_repeat_of_earlier_instant(next) {
-                from = next; // fall-back: the repeated time already fired
-                continue;
+            // First instances grow with the wall clock: the first one after
+            // `after` ends the search (later ones, and their second
+            // instances, are later still).
+            if let Some(first) = first.filter(|t| *t > after) {
+                return Some(best.map_or(first, |b| b.min(first)));
             }
-            return Some(self.gap_fire_before(after, next).unwrap_or(next));
-        }
-        None
-    }
-
-    /// croner's next occurrence strictly after `after`, guarded forward.
-    fn library_next(&self, after: Millis) -> Option<Millis> {
-        let mut from = to_datetime(after).with_timezone(&self.tz);
-        for _ in 0..4 {
-            let next = self.cron.find_next_occurrence(&from, false).ok()?;
-            let ms = next.timestamp_millis();
-            if ms > after {
-                return Some(ms);
-            }
-            from = to_datetime(after.max(ms) + 1000).with_timezone(&self.tz);
-        }
-        None
-    }
-
-    /// True when `at` is the second instance of a local time that occurs
-    /// twice (the clock went back).
-    fn is_repeat_of_earlier_instant(&self, at: Millis) -> bool {
-        let local = to_datetime(at).with_timezone(&self.tz).naive_local();
-        match self.tz.from_local_datetime(&local) {
-            chrono::LocalResult::Ambiguous(first, second) => {
-                second.timestamp_millis() == at && first.timestamp_millis() != at
-            }
-            _ => false,
         }
     }
 
-    /// The latest fire time at or before `now`, if any (catch-up).
+    /// The latest fire time at or before `now`, if any (catch-up), found
+    /// by bisection on [`Self::next_after`] over the past 400 years.
     pub fn latest_at_or_before(&self, now: Millis) -> Option<Millis> {
-        let at = to_datetime(now).with_timezone(&self.tz);
-        let prev = self
-            .cron
-            .find_previous_occurrence(&at, true)
-            .ok()?
-            .timestamp_millis();
-        (prev <= now).then_some(prev)
-    }
-
-    /// If the clock springs forward in (after, next] and some wall-clock
-    /// time skipped by the jump matches the pattern, those occurrences
-    /// collapse into one fire at the first valid instant after the gap.
-    fn gap_fire_before(&self, after: Millis, next: Millis) -> Option<Millis> {
-        let offset = |ms: Millis| {
-            to_datetime(ms)
-                .with_timezone(&self.tz)
-                .offset()
-                .fix()
-                .local_minus_utc()
-        };
-        let (before, later) = (offset(after), offset(next));
-        if later <= before {
+        let fires_by_now = |from: Millis| self.next_after(from).is_some_and(|t| t <= now);
+        // 400 Gregorian years: every pattern that fires at all repeats.
+        let mut lo = now - 146_097 * 24 * HOUR_MS;
+        let mut hi = now;
+        if !fires_by_now(lo) {
             return None;
         }
-        // Binary search the transition instant to the second.
-        let (mut lo, mut hi) = (after, next);
-        while hi - lo > 1000 {
+        // Invariant: some fire in (lo, now], none in (hi, now].
+        while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if offset(mid) == before {
-                lo = mid
+            if fires_by_now(mid) {
+                lo = mid;
             } else {
-                hi = mid
+                hi = mid;
             }
         }
-        let transition = hi - hi.rem_euclid(1000);
-        let transition = if offset(transition) == before {
-            transition + 1000
-        } else {
-            transition
-        };
-        let gap_start =
-            to_datetime(transition).naive_utc() + chrono::Duration::seconds(before as i64);
-        let gap_minutes = (later - before) / 60;
-        let skipped_match = (0..gap_minutes)
-            .map(|m| gap_start + chrono::Duration::minutes(m as i64))
-            .any(|naive| self.cron.is_time_matching(&naive).unwrap_or(false));
-        (skipped_match && transition > after && transition < next).then_some(transition)
+        self.next_after(lo)
     }
 
-    /// In words, e.g. "At 03:00 every day" (croner's text, without its
-    /// full stop).
+    /// In words, e.g. "At 03:00 every day".
     pub fn describe(&self) -> String {
-        let text = self.cron.describe();
-        let text = text.trim_end_matches('.').to_string();
-        if self.daily && !text.contains("day") {
-            format!("{text} every day")
-        } else {
-            text
-        }
+        words::describe(&self.expr)
     }
 
     pub fn timezone(&self) -> Tz {
         self.tz
+    }
+
+    fn offset_ms(&self, at: Millis) -> i64 {
+        let offset = to_datetime(at).with_timezone(&self.tz).offset().fix();
+        offset.local_minus_utc() as i64 * 1000
+    }
+
+    /// The wall-clock time at instant `at`.
+    fn local(&self, at: Millis) -> NaiveDateTime {
+        to_datetime(at).with_timezone(&self.tz).naive_local()
+    }
+
+    /// The instant the clock jumps over `gap_time`, a wall-clock time that
+    /// does not exist: the first instant whose wall-clock time is later.
+    fn end_of_gap(&self, gap_time: NaiveDateTime) -> Millis {
+        let as_utc = gap_time.and_utc().timestamp_millis();
+        // Offsets lie within −12 h…+14 h, so these bracket the jump.
+        let (mut lo, mut hi) = (as_utc - 15 * HOUR_MS, as_utc + 15 * HOUR_MS);
+        while hi - lo > 1000 {
+            let mid = lo + (hi - lo) / 2000 * 1000;
+            if self.local(mid) > gap_time {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
     }
 }
 
@@ -438,7 +372,267 @@ mod tests {
         let describe = |expr: &str| CronSchedule::parse(expr, Some("UTC")).unwrap().describe();
         assert_eq!(describe("0 3 * * *"), "At 03:00 every day");
         assert_eq!(describe("@daily"), "At 00:00 every day");
-        assert!(!describe("0 9 * * 1-5").contains("every day"));
-        assert!(!describe("*/5 * * * *").ends_with('.'));
+        assert_eq!(describe("0 9 * * 1-5"), "At 09:00 on Monday through Friday");
+        assert_eq!(describe("*/5 * * * *"), "Every 5 minutes");
+        assert_eq!(describe("* * * * *"), "Every minute");
+        assert_eq!(describe("0 * * * *"), "At minute 0 past every hour");
+        assert_eq!(describe("0 */2 * * *"), "At minute 0 past every 2nd hour");
+        assert_eq!(
+            describe("*/15 9-17 * * MON-FRI"),
+            "Every 15 minutes during hours 9–17 on Monday through Friday"
+        );
+        assert_eq!(
+            describe("* 3 * * *"),
+            "Every minute from 03:00 through 03:59"
+        );
+        assert_eq!(describe("0,30 2 * * *"), "At 02:00 and 02:30 every day");
+        // A step that does not divide the hour is described by what it does.
+        assert_eq!(
+            describe("*/25 * * * *"),
+            "At minutes 0, 25 and 50 past every hour"
+        );
+        assert_eq!(
+            describe("0 0 */10 * 0-6"),
+            "At 00:00 on days 1, 11, 21 and 31 of the month"
+        );
+        assert_eq!(
+            describe("0 0 1 * 1"),
+            "At 00:00 on day 1 of the month or on Monday"
+        );
+        assert_eq!(
+            describe("0 0 */2 * 1"),
+            "At 00:00 on days 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29 and 31 of the month, if it is Monday"
+        );
+        assert_eq!(
+            describe("0 0 1 1 *"),
+            "At 00:00 on day 1 of the month in January"
+        );
+        assert_eq!(
+            describe("0 8 L * *"),
+            "At 08:00 on the last day of the month"
+        );
+        assert_eq!(
+            describe("0 8 15W * *"),
+            "At 08:00 on the weekday nearest day 15 of the month"
+        );
+        assert_eq!(
+            describe("0 8 * * 5L"),
+            "At 08:00 on the last Friday of the month"
+        );
+        assert_eq!(
+            describe("0 8 ? * 1#2"),
+            "At 08:00 on the second Monday of the month"
+        );
+        assert_eq!(describe("0 0 * * SUN-SUN"), "At 00:00 on Sunday");
+        assert_eq!(
+            describe("0 12 * JUN-AUG SAT,SUN"),
+            "At 12:00 on Sunday and Saturday in June through August"
+        );
+    }
+
+    fn error_of(expr: &str) -> String {
+        let err = CronSchedule::parse(expr, Some("UTC")).unwrap_err();
+        assert_eq!(err.field(), "schedule.expr", "{expr}");
+        err.to_string()
+    }
+
+    #[test]
+    fn errors_name_the_field_and_what_it_allows() {
+        assert_eq!(
+            error_of("61 * * * *"),
+            "schedule.expr: minute must be 0–59, got 61"
+        );
+        assert_eq!(
+            error_of("0 24 * * *"),
+            "schedule.expr: hour must be 0–23, got 24"
+        );
+        assert_eq!(
+            error_of("0 0 0 * *"),
+            "schedule.expr: day-of-month must be 1–31, got 0"
+        );
+        assert_eq!(
+            error_of("0 0 1 13 *"),
+            "schedule.expr: month must be 1–12 or JAN–DEC, got 13"
+        );
+        assert_eq!(
+            error_of("0 0 * * 8"),
+            "schedule.expr: day-of-week must be 0–7 or SUN–SAT (0 and 7 are Sunday), got 8"
+        );
+        assert!(error_of("1,,2 * * * *").contains("minute: empty item"));
+        assert!(error_of("1, * * * *").contains("minute: empty item"));
+        assert!(error_of("0 5-2 * * *").contains("hour range 5-2 runs backwards"));
+        assert!(error_of("0 x * * *").contains("hour must be 0–23"));
+        assert!(error_of("0 0 * * 1-").contains("day-of-week"));
+        assert!(error_of("0 0 30 2 *").contains("never fires"));
+    }
+
+    #[test]
+    fn names_are_valid_only_in_their_own_field() {
+        assert_eq!(
+            error_of("MON * * * *"),
+            "schedule.expr: MON is a day-of-week name, not allowed in the minute field (minute must be 0–59)"
+        );
+        assert!(
+            error_of("0 0 * * JAN")
+                .contains("JAN is a month name, not allowed in the day-of-week field")
+        );
+        assert!(
+            error_of("0 0 JAN * *")
+                .contains("JAN is a month name, not allowed in the day-of-month field")
+        );
+        assert!(error_of("0 0 * MON *").contains("not allowed in the month field"));
+        assert!(error_of("0 JAN-FEB * * *").contains("hour field"));
+        // In their own fields, names work in any case and in ranges.
+        assert_eq!(
+            next_n("0 0 1 feb *", "UTC", "2026-11-24T00:00:00Z", 1),
+            ["2027-02-01T00:00:00.000Z"]
+        );
+    }
+
+    #[test]
+    fn sunday_ranges_mean_sundays() {
+        // 2026-11-29 and 2026-12-06 are Sundays.
+        for expr in [
+            "0 0 * * SUN-SUN",
+            "0 0 * * 0-SUN",
+            "0 0 * * 7",
+            "0 0 * * 0-0",
+        ] {
+            assert_eq!(
+                next_n(expr, "UTC", "2026-11-24T00:00:00Z", 2),
+                ["2026-11-29T00:00:00.000Z", "2026-12-06T00:00:00.000Z"],
+                "{expr}"
+            );
+        }
+        // SUN closing a range is the end of the week: Friday to Sunday.
+        assert_eq!(
+            next_n("0 0 * * FRI-SUN", "UTC", "2026-11-24T00:00:00Z", 4),
+            [
+                "2026-11-27T00:00:00.000Z",
+                "2026-11-28T00:00:00.000Z",
+                "2026-11-29T00:00:00.000Z",
+                "2026-12-04T00:00:00.000Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_day_field_starting_with_a_star_is_unrestricted() {
+        // Vixie: `*/10` is "unrestricted", so the day fields are AND-ed.
+        assert_eq!(
+            next_n("0 0 */10 * 0-6", "UTC", "2026-12-01T12:00:00Z", 4),
+            [
+                "2026-12-11T00:00:00.000Z",
+                "2026-12-21T00:00:00.000Z",
+                "2026-12-31T00:00:00.000Z",
+                "2027-01-01T00:00:00.000Z"
+            ]
+        );
+        // The 1st of the month AND a Sunday, Wednesday or Saturday.
+        assert_eq!(
+            next_n("0 0 1 * */3", "UTC", "2026-11-24T00:00:00Z", 1),
+            ["2027-05-01T00:00:00.000Z"]
+        );
+        assert_eq!(
+            next_n("0 0 */2 * 1", "UTC", "2026-11-24T00:00:00Z", 2),
+            ["2026-12-07T00:00:00.000Z", "2026-12-21T00:00:00.000Z"]
+        );
+    }
+
+    #[test]
+    fn steps_larger_than_the_field_are_refused() {
+        assert!(error_of("*/60 * * * *").contains("minute step must be 1–59, got 60"));
+        assert!(error_of("0-59/100 * * * *").contains("minute step must be 1–59, got 100"));
+        assert!(error_of("0 */24 * * *").contains("hour step must be 1–23"));
+        assert!(error_of("0 0 */31 * *").contains("day-of-month step must be 1–30"));
+        assert!(error_of("0 0 * */12 *").contains("month step must be 1–11"));
+        assert!(error_of("0 0 * * */7").contains("day-of-week step must be 1–6"));
+        assert!(error_of("*/0 * * * *").contains("minute step must be 1–59, got 0"));
+        // `a/n` starts at a and runs to the end of the field.
+        assert_eq!(
+            next_n("50/5 * * * *", "UTC", "2026-11-24T10:00:00Z", 3),
+            [
+                "2026-11-24T10:50:00.000Z",
+                "2026-11-24T10:55:00.000Z",
+                "2026-11-24T11:50:00.000Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn documented_extensions_work_and_plus_is_refused() {
+        // November 2026: last day Monday 30th; 2026-11-27 the last Friday.
+        assert_eq!(
+            next_n("0 8 L * *", "UTC", "2026-11-24T00:00:00Z", 2),
+            ["2026-11-30T08:00:00.000Z", "2026-12-31T08:00:00.000Z"]
+        );
+        assert_eq!(
+            next_n("0 8 LW * *", "UTC", "2027-01-01T00:00:00Z", 1),
+            ["2027-01-29T08:00:00.000Z"] // 31 Jan 2027 is a Sunday
+        );
+        assert_eq!(
+            next_n("0 8 15W * *", "UTC", "2026-11-01T00:00:00Z", 2),
+            ["2026-11-16T08:00:00.000Z", "2026-12-15T08:00:00.000Z"] // 15 Nov is a Sunday
+        );
+        assert_eq!(
+            next_n("0 8 1W * *", "UTC", "2026-07-25T00:00:00Z", 1),
+            ["2026-08-03T08:00:00.000Z"] // 1 Aug is a Saturday: Monday the 3rd
+        );
+        assert_eq!(
+            next_n("0 8 * * 5L", "UTC", "2026-11-01T00:00:00Z", 1),
+            ["2026-11-27T08:00:00.000Z"]
+        );
+        assert_eq!(
+            next_n("0 8 ? * MON#2", "UTC", "2026-11-01T00:00:00Z", 2),
+            ["2026-11-09T08:00:00.000Z", "2026-12-14T08:00:00.000Z"]
+        );
+        assert!(error_of("0 0 * * +1").contains("'+' is not supported"));
+        assert!(error_of("0 0 1 * +MON").contains("'+' is not supported"));
+        assert!(error_of("? * * * *").contains("'?' is only allowed in the day fields"));
+        assert!(error_of("0 0 * * L").contains("L needs a weekday"));
+        assert!(error_of("0 0 * * 1#6").contains("must be 1–5"));
+        assert!(error_of("0 0 5L * *").contains("day-of-month"));
+        assert!(error_of("0 L * * *").contains("hour must be 0–23"));
+    }
+
+    #[test]
+    fn spring_forward_gap_on_a_rare_date_fires_the_same_day() {
+        // New York jumps 02:00 → 03:00 on 2026-03-08 (07:00Z).
+        assert_eq!(
+            next_n(
+                "0,30 2 8 3 *",
+                "America/New_York",
+                "2025-12-01T00:00:00Z",
+                2
+            ),
+            ["2026-03-08T07:00:00.000Z", "2027-03-08T07:00:00.000Z"]
+        );
+        assert_eq!(
+            next_n(
+                "30 1-2 8 3 *",
+                "America/New_York",
+                "2026-03-08T06:31:00Z",
+                2
+            ),
+            ["2026-03-08T07:00:00.000Z", "2027-03-08T06:30:00.000Z"]
+        );
+        // Lord Howe jumps half an hour, 02:00 → 02:30, on 2027-10-03.
+        assert_eq!(
+            next_n(
+                "0,15 2 3 10 *",
+                "Australia/Lord_Howe",
+                "2027-10-02T12:00:00Z",
+                1
+            ),
+            ["2027-10-02T15:30:00.000Z"]
+        );
+        // The time after a gap is caught up by the previous-occurrence search too.
+        let s = CronSchedule::parse("0,30 2 8 3 *", Some("America/New_York")).unwrap();
+        assert_eq!(
+            s.latest_at_or_before(parse_rfc3339("2026-03-08T07:00:30Z").unwrap())
+                .map(to_rfc3339)
+                .as_deref(),
+            Some("2026-03-08T07:00:00.000Z")
+        );
     }
 }

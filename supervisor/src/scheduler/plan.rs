@@ -1,8 +1,7 @@
 //! The scheduler's in-memory plan: every enabled job's next fire time in an
 //! ordered set, so a tick costs O(due jobs), not O(jobs). A cron pattern is
-//! kept as text and compiled only when its job fires (croner's compiled
-//! form costs ~5 KB; a thousand idle jobs should not). Pure: time comes in
-//! as an argument; no I/O.
+//! kept as text and compiled when its job is planned or fires. Pure: time
+//! comes in as an argument; no I/O.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
@@ -72,7 +71,17 @@ impl SchedulerState {
         self.remove(job.id);
         let Some(spec) = spec_of(job) else { return };
         let next = match &spec {
-            Spec::Cron { .. } => spec.compile().and_then(|cron| cron.next_after(now)),
+            Spec::Cron { expr, timezone } => {
+                match CronSchedule::compile(expr, timezone.as_deref()) {
+                    Ok(cron) => cron.next_after(now),
+                    Err(e) => {
+                        // Stored by a version that accepted it (e.g. `*/60`):
+                        // not planned until its schedule is fixed.
+                        eprintln!("backbeat: job {} is not scheduled: {e}", job.id);
+                        None
+                    }
+                }
+            }
             Spec::Once(at) => Some(*at),
         };
         if let Some(next) = next {

@@ -434,11 +434,12 @@ fn the_calendar_lists_upcoming_runs_of_enabled_jobs() {
     assert_eq!(
         ats,
         [
+            "2030-01-01T00:00:00.000Z",
             "2030-01-01T06:00:00.000Z",
             "2030-01-01T12:00:00.000Z",
             "2030-01-01T18:00:00.000Z"
         ],
-        "strictly after from"
+        "[from, to): one exactly at from is in, one exactly at to is out"
     );
     assert!(
         occurrences

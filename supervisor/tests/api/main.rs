@@ -6,6 +6,7 @@ mod fixture;
 
 mod ai;
 mod cli;
+mod cron;
 mod jobs;
 mod logs;
 mod real_cli;

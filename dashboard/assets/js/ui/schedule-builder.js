@@ -19,6 +19,23 @@ function zoneList() {
   }
 }
 
+// What the server accepts (api-spec/openapi.yaml, CronSchedule).
+const CRON_SYNTAX = [
+  ['Fields', 'minute 0–59 · hour 0–23 · day-of-month 1–31 · month 1–12 or JAN–DEC · day-of-week 0–7 or SUN–SAT (0 and 7 are Sunday)'],
+  ['Lists, ranges, steps', '1,15 · 9-17 · */15 (every 15 minutes) · 0-30/10 · 5/15 (= 5-59/15). A step must be smaller than its field: */60 is refused.'],
+  ['Names', 'Month names only in the month field, day names only in day-of-week, any case: MON-FRI, jan,jul. FRI-SUN is Friday to Sunday.'],
+  ['Both day fields', 'If both are restricted, a day matching either runs (0 0 1 * MON: the 1st and every Monday). A day field starting with * counts as unrestricted, so 0 0 */10 * MON-FRI needs both.'],
+  ['Extras', 'Day-of-month: L (last day), LW (last weekday), 15W (weekday nearest the 15th). Day-of-week: 5L (last Friday), 1#2 (second Monday). ? = *.'],
+  ['Aliases', '@hourly, @daily (@midnight), @weekly, @monthly, @yearly (@annually)'],
+  ['Clock changes', 'A time skipped when clocks spring forward runs at the first instant after the jump, the same day; a repeated time runs once. With * or a step in the hour field, times follow real elapsed time.'],
+];
+
+function cronSyntaxHelp() {
+  return h('details', { class: 'small', 'data-cron-help': '' },
+    h('summary', null, 'Cron syntax'),
+    h('dl', null, CRON_SYNTAX.flatMap(([term, text]) => [h('dt', null, term), h('dd', { class: 'muted' }, text)])));
+}
+
 export function scheduleBuilder({ errors, onChange }) {
   const name = uid('kind');
   const kinds = [['cron', 'Recurring (cron)'], ['once', 'Once'], ['manual', 'Manual']];
@@ -41,11 +58,13 @@ export function scheduleBuilder({ errors, onChange }) {
   }, label));
   const preview = h('div', { class: 'preview-box', 'aria-live': 'polite', 'data-preview': '' });
   const exprField = field({ label: 'Cron expression', input: expr, name: 'schedule.expr', hint: 'minute hour day-of-month month day-of-week, or @hourly, @daily, @weekly…' });
+  const cronHelp = cronSyntaxHelp();
   const tzField = field({ label: 'Time zone', input: tz, name: 'schedule.timezone', hint: 'IANA name, e.g. Europe/Paris. Empty: the server’s zone.' });
   tzField.append(useMine, datalist);
   const cronPart = h('div', { class: 'stack' },
     h('div', { class: 'presets', 'aria-label': 'Presets' }, presetButtons),
     h('div', { class: 'fields' }, exprField, tzField),
+    cronHelp,
     preview);
 
   // --- once ---------------------------------------------------------------
