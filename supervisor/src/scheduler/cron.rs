@@ -403,9 +403,15 @@ mod tests {
             describe("0 0 */2 * 1"),
             "At 00:00 on days 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29 and 31 of the month, if it is Monday"
         );
+        assert_eq!(describe("0 0 1 1 *"), "At 00:00 on January 1");
+        assert_eq!(describe("0 0 29 2 *"), "At 00:00 on February 29");
         assert_eq!(
-            describe("0 0 1 1 *"),
-            "At 00:00 on day 1 of the month in January"
+            describe("0 0 1 1 MON"),
+            "At 00:00 on day 1 of the month or on Monday in January"
+        );
+        assert_eq!(
+            describe("0 0,12 1 */2 *"),
+            "At 00:00 and 12:00 on day 1 of the month in January, March, May, July, September and November"
         );
         assert_eq!(
             describe("0 8 L * *"),
@@ -426,7 +432,7 @@ mod tests {
         assert_eq!(describe("0 0 * * SUN-SUN"), "At 00:00 on Sunday");
         assert_eq!(
             describe("0 12 * JUN-AUG SAT,SUN"),
-            "At 12:00 on Sunday and Saturday in June through August"
+            "At 12:00 on Saturday and Sunday in June through August"
         );
     }
 

@@ -314,6 +314,28 @@ proptest! {
         prop_assert!(strictly_increasing(&got, after), "{text}: {got:?}");
         prop_assert_eq!(got, expected, "{} in {}", text, zone);
     }
+
+    /// The catch-up search finds the latest fire at or before a moment:
+    /// it is a fire, and no fire lies between it and that moment.
+    #[test]
+    fn latest_at_or_before_is_the_last_fire_up_to_now(
+        pattern in expr(0..=23, 6),
+        change in 0..CHANGES.len(),
+        before in 0..(2 * DAY / MINUTE),
+    ) {
+        let (zone, at) = CHANGES[change];
+        let text = pattern.text();
+        let schedule = CronSchedule::compile(&text, Some(zone)).unwrap();
+        let now = crate::time::parse_rfc3339(at).unwrap() - before * MINUTE + 30_000;
+        if let Some(latest) = schedule.latest_at_or_before(now) {
+            prop_assert!(latest <= now);
+            prop_assert_eq!(schedule.next_after(latest - 1), Some(latest), "{} in {}", text, zone);
+            prop_assert!(schedule.next_after(latest).is_none_or(|next| next > now), "{} in {}", text, zone);
+        } else {
+            // Nothing in 400 years: then nothing ever (the calendar repeats).
+            prop_assert_eq!(schedule.next_after(now), None, "{} in {}", text, zone);
+        }
+    }
 }
 
 /// DST changes (UTC instants) the property above straddles.

@@ -34,6 +34,10 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 pub fn describe(expr: &CronExpr) -> String {
+    let (time, fixed_times) = time_phrase(expr);
+    if let Some(date) = date_phrase(expr) {
+        return format!("{time} on {date}");
+    }
     let days = day_phrase(expr);
     let months = (expr.months as u64 != ALL_MONTHS).then(|| {
         format!(
@@ -41,7 +45,6 @@ pub fn describe(expr: &CronExpr) -> String {
             join(runs(expr.months as u64).map(|(a, b)| span(MONTHS[a], MONTHS[b], " through ")))
         )
     });
-    let (time, fixed_times) = time_phrase(expr);
     let mut text = time;
     match (days, &months) {
         (None, None) if fixed_times => text.push_str(" every day"),
@@ -105,6 +108,23 @@ fn plural(set: u64, word: &str) -> String {
     }
 }
 
+/// "February 29", "January 1 and 15": one month, plain days of the month
+/// and no weekday condition.
+fn date_phrase(expr: &CronExpr) -> Option<String> {
+    let plain_days = !(expr.last_day || expr.last_weekday || expr.nearest_weekday != 0);
+    let one_month = expr.months.count_ones() == 1;
+    if !plain_days || !one_month || dom_phrase(expr).is_none() {
+        return None;
+    }
+    // Day-of-week must neither narrow the days (AND) nor widen them (OR
+    // with a weekday list that covers the week: every day).
+    if dow_phrase(expr).is_some() || (!expr.dom_star && !expr.dow_star) {
+        return None;
+    }
+    let month = MONTHS[expr.months.trailing_zeros() as usize];
+    Some(format!("{month} {}", numbers(expr.days as u64)))
+}
+
 /// "on …" for the day fields, `None` when every day matches.
 fn day_phrase(expr: &CronExpr) -> Option<String> {
     let dom = dom_phrase(expr);
@@ -154,8 +174,16 @@ fn dow_phrase(expr: &CronExpr) -> Option<String> {
     if weekdays == ALL_WEEKDAYS && !nth && expr.last_of_weekday == 0 {
         return None;
     }
-    let mut parts: Vec<String> = runs(weekdays)
-        .map(|(a, b)| span(WEEKDAYS[a], WEEKDAYS[b], " through "))
+    // The week reads Monday to Sunday when it has both weekend days.
+    let monday_first = weekdays & 0b100_0001 == 0b100_0001;
+    let week = if monday_first {
+        weekdays >> 1 | 1 << 6
+    } else {
+        weekdays
+    };
+    let name = |i: usize| WEEKDAYS[if monday_first { (i + 1) % 7 } else { i }];
+    let mut parts: Vec<String> = runs(week)
+        .map(|(a, b)| span(name(a), name(b), " through "))
         .collect();
     for (day, nths) in expr.nth_weekday.iter().enumerate() {
         for n in bits(*nths as u64) {
