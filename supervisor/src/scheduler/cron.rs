@@ -377,6 +377,7 @@ mod tests {
         assert_eq!(describe("* * * * *"), "Every minute");
         assert_eq!(describe("0 * * * *"), "At minute 0 past every hour");
         assert_eq!(describe("0 */2 * * *"), "At minute 0 past every 2nd hour");
+        assert_eq!(describe("0 */12 * * *"), "At 00:00 and 12:00 every day");
         assert_eq!(
             describe("*/15 9-17 * * MON-FRI"),
             "Every 15 minutes during hours 9–17 on Monday through Friday"

@@ -127,45 +127,33 @@ fn a_spring_forward_gap_on_a_rare_date_fires_that_day_not_a_year_later() {
     );
 }
 
-/// New York's next spring-forward dates (second Sunday of March, 02:00
-/// EST = 07:00Z, which is also 03:00 EDT).
-const NEW_YORK_GAPS: &[&str] = &[
-    "2027-03-14",
-    "2028-03-12",
-    "2029-03-11",
-    "2030-03-10",
-    "2031-03-09",
-    "2032-03-14",
-    "2033-03-13",
-    "2034-03-12",
-    "2035-03-11",
-    "2036-03-09",
-];
+/// New York's next spring-forward instant after `now` + 1 h: the second
+/// Sunday of March, 02:00 EST = 07:00Z (which is also 03:00 EDT).
+fn next_new_york_gap(now: i64) -> String {
+    use chrono::{Datelike, NaiveDate};
+    let year = chrono::DateTime::from_timestamp_millis(now).unwrap().year();
+    (year..year + 2)
+        .map(|y| {
+            let first = NaiveDate::from_ymd_opt(y, 3, 1).unwrap();
+            let to_sunday = (7 - first.weekday().num_days_from_sunday()) % 7;
+            format!("{y}-03-{:02}T07:00:00.000Z", 1 + to_sunday + 7)
+        })
+        .find(|at| backbeat::time::parse_rfc3339(at).unwrap() > now + 3_600_000)
+        .unwrap()
+}
 
 #[test]
 fn the_live_scheduler_plans_a_gap_time_on_the_day_of_the_gap() {
     let server = Server::start();
-    let now = backbeat::time::now_ms();
-    let gap = NEW_YORK_GAPS
-        .iter()
-        .map(|day| format!("{day}T07:00:00.000Z"))
-        .find(|at| backbeat::time::parse_rfc3339(at).unwrap() > now + 3_600_000)
-        .expect("a future spring-forward date in the list");
-    let (month_day, _) = gap[5..].split_once('T').unwrap();
-    let day: u32 = month_day[3..].parse().unwrap();
+    let gap = next_new_york_gap(backbeat::time::now_ms());
+    // 02:00 and 02:30 on the second Sunday of March: both in the gap,
+    // every year. They fire once, at 03:00 EDT, that same day.
     let job = server.create_job(json!({
         "title": "gap",
         "body": "true",
-        "schedule": {"kind": "cron", "expr": format!("0,30 2 {day} 3 *"), "timezone": "America/New_York"}
+        "schedule": {"kind": "cron", "expr": "0,30 2 * 3 0#2", "timezone": "America/New_York"}
     }));
-    // March `day` of this year may still be ahead and normal (02:00 EST is
-    // 07:00Z too), but never later than the gap day.
-    let planned = job["nextRunAt"].as_str().unwrap().to_string();
-    assert!(
-        planned.ends_with(&format!("-03-{day:02}T07:00:00.000Z")),
-        "{planned}"
-    );
-    assert!(planned <= gap, "planned {planned}, the gap is {gap}");
+    assert_eq!(job["nextRunAt"], gap.as_str());
 }
 
 #[test]

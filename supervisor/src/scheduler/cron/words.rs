@@ -69,7 +69,7 @@ fn time_phrase(expr: &CronExpr) -> (String, bool) {
     let minute_every = expr.minute_every.filter(|n| 60 % n == 0);
     let hour_every = expr.hour_every.filter(|n| 24 % n == 0);
     let hour_count = hours.count_ones();
-    if hour_every.is_none() && minutes.count_ones() * hour_count <= 4 {
+    if minutes.count_ones() * hour_count <= 4 {
         let times = bits(hours).flat_map(|h| bits(minutes).map(move |m| format!("{h:02}:{m:02}")));
         return (format!("At {}", join(times)), true);
     }
