@@ -12,7 +12,7 @@
 
 pub mod api;
 pub mod app;
-pub mod client;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod events;

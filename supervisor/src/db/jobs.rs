@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::model::{Job, JobFields, LastRun, Overlap, UsageTotals};
 use crate::time::{Millis, to_rfc3339};
 
-const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at";
+const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at, managed_as";
 
 fn json_col<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
@@ -32,6 +32,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Job> {
         created_at: row.get(12)?,
         updated_at: row.get(13)?,
         anchor_at: row.get(14)?,
+        managed_as: row.get(15)?,
     })
 }
 
@@ -42,8 +43,8 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::Result<Job> {
     conn.execute(
         "INSERT INTO jobs (title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up,
-                           created_at, updated_at, anchor_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12)",
+                           created_at, updated_at, anchor_at, managed_as)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13)",
         params![
             fields.title,
             fields.job_type,
@@ -57,6 +58,7 @@ pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::R
             fields.overlap.as_str(),
             fields.catch_up,
             now,
+            fields.managed_as,
         ],
     )?;
     get(conn, conn.last_insert_rowid()).map(|job| job.expect("just inserted"))
@@ -74,7 +76,7 @@ pub fn update(
     conn.execute(
         "UPDATE jobs SET title = ?2, type = ?3, body = ?4, schedule = ?5, enabled = ?6, cwd = ?7, env = ?8,
                          timeout_ms = ?9, ai = ?10, overlap = ?11, catch_up = ?12, updated_at = ?13,
-                         anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END
+                         anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END, managed_as = ?15
          WHERE id = ?1",
         params![
             id,
@@ -91,6 +93,7 @@ pub fn update(
             fields.catch_up,
             now,
             reanchor,
+            fields.managed_as,
         ],
     )?;
     get(conn, id)

@@ -59,6 +59,9 @@ const MIGRATIONS: &[&str] = &[
     // 3: sessions remember which token they were issued under, so changing
     // the token logs every browser out.
     "ALTER TABLE sessions ADD COLUMN token_fingerprint TEXT;",
+    // 4: jobs created by `backbeat import --sync` carry their name in the
+    // jobs file; a sync only ever changes or prunes jobs that have one.
+    "ALTER TABLE jobs ADD COLUMN managed_as TEXT;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

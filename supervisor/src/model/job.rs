@@ -80,6 +80,8 @@ pub struct Job {
     /// (last fire, or when the schedule was last set or enabled). Catch-up
     /// looks for occurrences missed after it.
     pub anchor_at: Millis,
+    /// Its name in the jobs file of `backbeat import --sync`, if a sync manages it.
+    pub managed_as: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +123,7 @@ pub struct JobView {
     pub next_run_at: Option<String>,
     pub last_run: Option<LastRun>,
     pub usage_totals: Option<UsageTotals>,
+    pub managed_as: Option<String>,
 }
 
 impl JobView {
@@ -148,6 +151,7 @@ impl JobView {
             next_run_at: next_run_at.map(to_rfc3339),
             last_run,
             usage_totals,
+            managed_as: job.managed_as,
         }
     }
 }

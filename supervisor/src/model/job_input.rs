@@ -26,6 +26,7 @@ const WRITABLE: &[&str] = &[
     "ai",
     "overlap",
     "catchUp",
+    "managedAs",
 ];
 const READ_ONLY: &[&str] = &[
     "id",
@@ -59,6 +60,7 @@ pub struct JobFields {
     pub ai: Option<AiOverrides>,
     pub overlap: Overlap,
     pub catch_up: bool,
+    pub managed_as: Option<String>,
 }
 
 impl JobFields {
@@ -75,6 +77,7 @@ impl JobFields {
             ai: job.ai.clone(),
             overlap: job.overlap,
             catch_up: job.catch_up,
+            managed_as: job.managed_as.clone(),
         }
     }
 
@@ -104,6 +107,7 @@ impl JobFields {
                 .take(parse_overlap(&fields))
                 .unwrap_or(Overlap::Queue),
             catch_up: errors.take(fields.opt_bool("catchUp")).unwrap_or(false),
+            managed_as: errors.take(parse_managed_as(&fields)),
         };
         if !job.job_type.is_empty() {
             errors.take(job.check_executor(ctx));
@@ -186,6 +190,9 @@ impl JobFields {
         }
         if let Some(catch_up) = errors.take(fields.opt_bool("catchUp")) {
             job.catch_up = catch_up;
+        }
+        if fields.has("managedAs") {
+            job.managed_as = errors.take_or(parse_managed_as(&fields), job.managed_as);
         }
         if executor_changed && errors.is_empty() {
             errors.take(job.check_executor(ctx));
@@ -336,6 +343,18 @@ pub fn parse_env_map(env: &Fields) -> Result<BTreeMap<String, String>, Invalid> 
         out.insert(name.clone(), value.to_string());
     }
     Ok(out)
+}
+
+/// The job's name in a jobs file (`backbeat import --sync`); empty = none.
+fn parse_managed_as(fields: &Fields) -> Result<Option<String>, Invalid> {
+    match fields.opt_str("managedAs")?.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(name) if name.chars().count() > MAX_TITLE_CHARS => Err(Invalid::value(
+            "managedAs",
+            format!("must be at most {MAX_TITLE_CHARS} characters"),
+        )),
+        Some(name) => Ok(Some(name.to_string())),
+    }
 }
 
 fn parse_timeout(fields: &Fields) -> Result<Option<i64>, Invalid> {

@@ -176,3 +176,19 @@ async fn describe(path: &Path) -> Option<Describe> {
     let text = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(text.lines().next()?).ok()
 }
+
+/// The first line `<path> --version` prints (5 s at most), for `doctor`.
+pub async fn version_line(path: &Path) -> Option<String> {
+    let output = tokio::process::Command::new(path)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(5), output)
+        .await
+        .ok()?
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Some(text.lines().next()?.trim().to_string()).filter(|l| !l.is_empty())
+}

@@ -263,6 +263,7 @@ mod tests {
             created_at: t(anchor),
             updated_at: t(anchor),
             anchor_at: t(anchor),
+            managed_as: None,
         }
     }
 

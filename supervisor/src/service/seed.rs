@@ -18,6 +18,7 @@ fn example(title: &str, job_type: &str, body: &str, schedule: Schedule) -> JobFi
         ai: None,
         overlap: Overlap::Queue,
         catch_up: false,
+        managed_as: None,
     }
 }
 

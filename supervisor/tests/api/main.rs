@@ -6,6 +6,8 @@ mod fixture;
 
 mod ai;
 mod cli;
+mod cli_doctor;
+mod cli_transfer;
 mod cron;
 mod jobs;
 mod logs;

@@ -1,0 +1,331 @@
+//! `backbeat export` / `import`: the round trip, crontab import on a
+//! corpus of real crontab lines, and declarative sync.
+
+use serde_json::{Value, json};
+
+use crate::cli::{backbeat, backbeat_with};
+use crate::fixture::Server;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/api/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jobs(server: &Server) -> Vec<Value> {
+    server.get("/api/jobs").json()["jobs"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn by_title<'a>(jobs: &'a [Value], title: &str) -> &'a Value {
+    jobs.iter()
+        .find(|j| j["title"] == title)
+        .unwrap_or_else(|| panic!("no job {title:?} in {jobs:?}"))
+}
+
+#[test]
+fn export_then_import_round_trips_exactly() {
+    let first = Server::start();
+    first.create_job(json!({
+        "title": "everything set", "body": "echo hi\nexit 0\n",
+        "schedule": {"kind": "cron", "expr": "*/5 9-17 * * mon-fri", "timezone": "Asia/Tokyo"},
+        "enabled": false, "cwd": "/tmp", "env": {"A": "1", "B": "two words"},
+        "timeoutMs": 90000, "overlap": "skip", "catchUp": true,
+        "ai": null
+    }));
+    first.create_job(json!({"title": "once", "body": "true",
+        "schedule": {"kind": "once", "at": "2099-01-01T00:00:00Z"}}));
+    let exported = backbeat(&first, &["export"]);
+    let document = exported.ok().json();
+    assert_eq!(document["jobs"].as_array().unwrap().len(), 4 + 2);
+    assert!(
+        document["jobs"][0].get("id").is_none(),
+        "no server-made fields"
+    );
+
+    let second = Server::start();
+    let file = second.dir.path().join("export.json");
+    std::fs::write(&file, &exported.stdout).unwrap();
+    let file = file.to_str().unwrap();
+
+    let out = backbeat(&second, &["import", "--file", file, "--dry-run"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("would create  everything set"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("unchanged     Example: disk usage report"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(jobs(&second).len(), 4, "a dry run changes nothing");
+
+    let out = backbeat(&second, &["import", "--file", file, "--json"]);
+    let report = out.ok().json();
+    assert_eq!(report["created"], json!(["everything set", "once"]));
+    // The seeded once-example is due a week after each server's first start.
+    assert_eq!(report["updated"], json!(["Example: one-time reminder"]));
+    assert_eq!(report["unchanged"].as_array().unwrap().len(), 3);
+    let again = backbeat(&second, &["export"]);
+    assert_eq!(
+        again.ok().json(),
+        document,
+        "export → import → export is the identity"
+    );
+
+    // Importing again changes nothing; a changed field is an update.
+    let out = backbeat_with(&second, &["import"], &exported.stdout, &[]);
+    assert!(
+        out.ok()
+            .stdout
+            .ends_with("0 created, 0 updated, 6 unchanged, 0 deleted, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
+    let edited = exported.stdout.replace("two words", "three words here");
+    let out = backbeat_with(&second, &["import", "-f", "-"], &edited, &[]);
+    assert!(
+        out.ok().stdout.contains("updated       everything set"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        by_title(&jobs(&second), "everything set")["env"]["B"],
+        "three words here"
+    );
+}
+
+#[test]
+fn a_crontab_corpus_becomes_disabled_jobs_and_lists_what_it_skips() {
+    let server = Server::start();
+    let out = backbeat(
+        &server,
+        &["import", "--crontab", &fixture("crontab5-examples")],
+    );
+    assert_eq!(
+        out.code,
+        Some(1),
+        "two lines cron itself would reject: {}",
+        out.stdout
+    );
+    let all = jobs(&server);
+
+    let daily = by_title(&all, "$HOME/bin/daily.job >> $HOME/tmp/out 2>&1");
+    assert_eq!(daily["enabled"], false, "imported jobs start disabled");
+    assert_eq!(
+        daily["schedule"],
+        json!({"kind": "cron", "expr": "5 0 * * *", "timezone": "Japan"})
+    );
+    assert_eq!(
+        daily["body"], r"exec /bin/bash -c '$HOME/bin/daily.job >> $HOME/tmp/out 2>&1'",
+        "SHELL=/bin/bash runs the command in bash"
+    );
+
+    // `%`: the command ends at the first one, the rest is stdin.
+    let mail = by_title(&all, r#"mail -s "It's 10pm" joe"#);
+    assert_eq!(
+        mail["body"],
+        "(\nexec /bin/bash -c 'mail -s \"It'\\''s 10pm\" joe'\n) <<'CRON_STDIN'\nJoe,\n\nWhere are your kids?\nCRON_STDIN"
+    );
+    // `\%` is a literal %.
+    by_title(&all, r#"test $(date +%u) -eq 6 && echo "2nd Saturday""#);
+
+    // Later lines: SHELL back to sh, TZ and PATH into env and zone, aliases.
+    let hourly = by_title(&all, "date >> /tmp/hourly.log");
+    assert_eq!(hourly["body"], "date >> /tmp/hourly.log");
+    assert_eq!(
+        hourly["schedule"],
+        json!({"kind": "cron", "expr": "0 * * * *", "timezone": "Europe/Paris"})
+    );
+    assert_eq!(
+        hourly["env"],
+        json!({"TZ": "Europe/Paris", "PATH": "/usr/local/bin:/usr/bin:/bin"})
+    );
+    assert_eq!(
+        by_title(&all, "echo happy new year")["schedule"]["expr"],
+        "0 0 1 1 *"
+    );
+    assert_eq!(
+        by_title(&all, "find /tmp -mtime +7 -delete")["schedule"]["expr"],
+        "0 0 * * 0"
+    );
+    assert_eq!(
+        by_title(&all, "echo quarter-hourly in office hours")["schedule"]["expr"],
+        "*/15 9-17 * jan-mar,dec mon-fri"
+    );
+    assert_eq!(all.len(), 4 + 13);
+
+    for (line, why) in [
+        ("line 5: MAILTO=paul", "sends no mail"),
+        ("@reboot", "no Backbeat schedule"),
+        ("@fortnightly", "not a cron alias"),
+        ("RANDOM_DELAY=10", "no equivalent"),
+    ] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("skipped") && l.contains(line) && l.contains(why)),
+            "{line}: {}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stdout
+            .contains("FAILED        echo this minute does not exist: schedule.expr"),
+        "{}",
+        out.stdout
+    );
+
+    // Again: nothing new, and a job enabled since stays enabled.
+    let id = daily["id"].to_string();
+    backbeat(&server, &["jobs", "enable", &id]).ok();
+    let out = backbeat(
+        &server,
+        &["import", "--crontab", &fixture("crontab5-examples")],
+    );
+    assert!(
+        out.stdout.contains("0 created, 0 updated, 13 unchanged"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        server.get(&format!("/api/jobs/{id}")).json()["enabled"],
+        true
+    );
+}
+
+#[test]
+fn debians_etc_crontab_imports_the_lines_for_this_user() {
+    let server = Server::start();
+    let text = std::fs::read_to_string(fixture("debian-etc-crontab")).unwrap();
+    let out = backbeat_with(
+        &server,
+        &["import", "--crontab", "-", "--system", "--enable", "--json"],
+        &text,
+        &[("USER", "root")],
+    );
+    let report = out.ok().json();
+    assert_eq!(report["created"].as_array().unwrap().len(), 4, "{report}");
+    let all = jobs(&server);
+    let hourly = by_title(&all, "cd / && run-parts --report /etc/cron.hourly");
+    assert_eq!(hourly["enabled"], true);
+    assert_eq!(hourly["schedule"]["expr"], "17 * * * *");
+    let weekly = by_title(
+        &all,
+        "test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.weekly; }",
+    );
+    assert_eq!(weekly["schedule"]["expr"], "47 6 * * 7");
+
+    let other = Server::start();
+    let out = backbeat_with(
+        &other,
+        &["import", "--crontab", "-", "--system"],
+        &text,
+        &[("USER", "me")],
+    );
+    out.ok();
+    assert!(
+        out.stdout
+            .contains("runs as root; Backbeat runs jobs as you (me)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(jobs(&other).len(), 4);
+}
+
+#[test]
+fn sync_is_idempotent_and_prunes_only_the_jobs_it_manages() {
+    let server = Server::start();
+    let dashboard_job =
+        server.create_job(json!({"title": "made in the dashboard", "body": "true"}));
+    let file = server.dir.path().join("jobs.json");
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, r#"{"jobs": {
+        "backup": {"title": "Nightly backup", "body": "restic backup ~", "schedule": {"kind": "cron", "expr": "0 3 * * *"}, "env": {"RESTIC_REPOSITORY": "/b"}},
+        "hello": {"body": "echo hi", "schedule": {"kind": "manual"}, "timeoutMs": 60000}
+    }}"#).unwrap();
+    let out = backbeat(&server, &["import", "--sync", path]);
+    assert!(
+        out.ok()
+            .stdout
+            .ends_with("2 created, 0 updated, 0 unchanged, 0 deleted, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
+    let all = jobs(&server);
+    assert_eq!(by_title(&all, "Nightly backup")["managedAs"], "backup");
+    assert_eq!(
+        by_title(&all, "hello")["timeoutMs"],
+        60000,
+        "the title defaults to the name"
+    );
+    assert_eq!(
+        by_title(&all, "made in the dashboard")["managedAs"],
+        Value::Null
+    );
+
+    let out = backbeat(&server, &["import", "--sync", path]);
+    assert!(
+        out.ok()
+            .stdout
+            .ends_with("0 created, 0 updated, 2 unchanged, 0 deleted, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
+
+    // An edit in the dashboard is undone; a removed field goes back to its default.
+    let hello = by_title(&all, "hello")["id"].clone();
+    assert_eq!(
+        server
+            .patch(
+                &format!("/api/jobs/{hello}"),
+                json!({"body": "echo changed"})
+            )
+            .status,
+        200
+    );
+    std::fs::write(&file, r#"{"jobs": {
+        "backup": {"title": "Nightly backup", "body": "restic backup ~", "schedule": {"kind": "cron", "expr": "0 3 * * *"}, "env": {"RESTIC_REPOSITORY": "/b"}},
+        "hello": {"body": "echo hi", "schedule": {"kind": "manual"}}
+    }}"#).unwrap();
+    let out = backbeat(&server, &["import", "--sync", path, "--json"]);
+    assert_eq!(out.ok().json()["updated"], json!(["hello"]));
+    let now = server.get(&format!("/api/jobs/{hello}")).json();
+    assert_eq!(now["body"], "echo hi");
+    assert_eq!(now["timeoutMs"], Value::Null);
+
+    // Dropped from the file: kept without --prune, deleted with it; the
+    // dashboard's job (same kind of job, no marker) is never touched.
+    std::fs::write(&file, r#"{"jobs": {"backup": {"title": "Nightly backup", "body": "restic backup ~", "schedule": {"kind": "cron", "expr": "0 3 * * *"}, "env": {"RESTIC_REPOSITORY": "/b"}}}}"#).unwrap();
+    let out = backbeat(&server, &["import", "--sync", path]);
+    assert!(
+        out.ok().stdout.contains("--prune deletes it"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(jobs(&server).len(), 4 + 3);
+    let out = backbeat(&server, &["import", "--sync", path, "--prune", "--dry-run"]);
+    assert!(
+        out.ok().stdout.contains("would delete  hello"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(jobs(&server).len(), 4 + 3);
+    let out = backbeat(&server, &["import", "--sync", path, "--prune", "--json"]);
+    assert_eq!(out.ok().json()["deleted"], json!(["hello"]));
+    let all = jobs(&server);
+    assert_eq!(all.len(), 4 + 2);
+    assert_eq!(
+        by_title(&all, "made in the dashboard")["id"],
+        dashboard_job["id"]
+    );
+
+    // A bad file is refused as a whole, naming the problem.
+    std::fs::write(&file, r#"{"jobs": {"x": {"managedAs": "y"}}}"#).unwrap();
+    let out = backbeat(&server, &["import", "--sync", path]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("jobs.x.managedAs"), "{}", out.stderr);
+}
