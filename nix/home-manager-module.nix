@@ -6,6 +6,11 @@
 #     extraExecutors = [ (pkgs.writers.writePython3Bin "python-runner" { } ./python-runner) ];
 #   };
 #
+#   services.backbeat.jobs.nightly-backup = {        # synced at every start
+#     body = "restic backup ~/notes";
+#     schedule = { kind = "cron"; expr = "0 3 * * *"; timezone = "Europe/Paris"; };
+#   };
+#
 # `backbeat url` (installed in your profile) prints the dashboard login link.
 # To keep jobs running while you are logged out: `loginctl enable-linger $USER`.
 {
@@ -26,6 +31,8 @@ let
     types
     ;
 
+  jobsOption = import ./jobs-option.nix { inherit lib pkgs; };
+
   environment = {
     PORT = toString cfg.port;
     HOST = cfg.host;
@@ -40,11 +47,12 @@ let
     map (p: "${p}/bin") (cfg.extraExecutors ++ cfg.extraPackages)
     ++ [ "${config.home.profileDirectory}/bin" ]
   );
+  exports = lib.concatStringsSep "\n" (
+    lib.mapAttrsToList (name: value: "export ${name}=${lib.escapeShellArg value}") environment
+  );
   start = pkgs.writeShellScript "backbeat-start" ''
     export PATH=${lib.escapeShellArg pathPrefix}''${PATH:+:$PATH}
-    ${lib.concatStringsSep "\n" (
-      lib.mapAttrsToList (name: value: "export ${name}=${lib.escapeShellArg value}") environment
-    )}
+    ${exports}
     exec ${cfg.package}/bin/backbeat serve
   '';
 in
@@ -113,6 +121,8 @@ in
       '';
     };
 
+    jobs = jobsOption.option;
+
     extraPackages = mkOption {
       type = types.listOf types.package;
       default = [ ];
@@ -150,6 +160,14 @@ in
       Service = {
         Type = "exec";
         ExecStart = "${start}";
+        # "-": a job the API refuses is logged, and Backbeat keeps running.
+        ExecStartPost = lib.mkIf (cfg.jobs != { }) "-${
+          jobsOption.syncScript {
+            package = cfg.package;
+            inherit (cfg) jobs;
+            inherit exports;
+          }
+        }";
         WorkingDirectory = "%h";
         # Backbeat stops its running jobs itself on SIGTERM, records them
         # and exits; systemd then kills any leftover (see backbeat.service).

@@ -6,6 +6,13 @@
 #     extraPackages = [ pkgs.git pkgs.restic ];
 #   };
 #
+# Jobs can be declared too, and are synced at every start:
+#
+#   services.backbeat.jobs.nightly-backup = {
+#     body = "restic backup /srv/notes";
+#     schedule = { kind = "cron"; expr = "0 3 * * *"; timezone = "Europe/Paris"; };
+#   };
+#
 # The API token is created on first start in `<dataDir>/config/token`; the
 # login link is printed by
 #   sudo -u backbeat BACKBEAT_CONFIG_DIR=/var/lib/backbeat/config backbeat url
@@ -26,6 +33,8 @@ let
     mkOption
     types
     ;
+
+  jobsOption = import ./jobs-option.nix { inherit lib pkgs; };
 
   isLoopback =
     host: host == "localhost" || host == "::1" || host == "[::1]" || lib.hasPrefix "127." host;
@@ -123,6 +132,8 @@ in
       '';
     };
 
+    jobs = jobsOption.option;
+
     extraPackages = mkOption {
       type = types.listOf types.package;
       default = [ ];
@@ -180,6 +191,13 @@ in
       serviceConfig = {
         Type = "exec";
         ExecStart = "${cfg.package}/bin/backbeat serve";
+        # "-": a job the API refuses is logged, and Backbeat keeps running.
+        ExecStartPost = lib.mkIf (cfg.jobs != { }) "-${
+          jobsOption.syncScript {
+            package = cfg.package;
+            inherit (cfg) jobs;
+          }
+        }";
         User = cfg.user;
         Group = cfg.group;
         WorkingDirectory = cfg.dataDir;

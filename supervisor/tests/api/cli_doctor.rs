@@ -83,3 +83,72 @@ fn completions_and_the_man_page_cover_every_verb() {
     let bad = backbeat(&server, &["completions", "tcsh"]);
     assert_eq!(bad.code, Some(2));
 }
+
+#[test]
+fn scripts_install_puts_a_working_backbeat_and_its_runners_in_local_bin() {
+    let server = Server::start();
+    let home = tempfile::tempdir().unwrap();
+    let built = crate::fixture::backbeat_bin()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let script = format!("{}/../scripts/install", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(&script)
+        .args(["--from", built.to_str().unwrap(), "--systemd"])
+        .env("HOME", home.path())
+        .env_remove("PREFIX")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(".local/bin is not on your PATH"),
+        "{stderr}"
+    );
+    let bindir = home.path().join(".local/bin");
+    let unit =
+        std::fs::read_to_string(home.path().join(".config/systemd/user/backbeat.service")).unwrap();
+    assert!(
+        unit.contains(&format!("ExecStart={}/backbeat serve", bindir.display())),
+        "{unit}"
+    );
+
+    // The installed `backbeat` finds its runners beside it, and `url` works.
+    std::fs::create_dir_all(server.config_dir()).unwrap();
+    let token = server.config_dir().join("token");
+    std::fs::write(&token, crate::fixture::TOKEN).unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let installed = |args: &[&str]| {
+        let mut cmd = server.command(&[("PORT", &server.port.to_string())]);
+        cmd.env_remove("BACKBEAT_TOKEN")
+            .env("PATH", format!("{}:/usr/bin:/bin", bindir.display()))
+            .args(args);
+        // Run the installed binary, not the one under target/.
+        let mut installed = std::process::Command::new(bindir.join("backbeat"));
+        installed.args(args);
+        for (key, value) in cmd.get_envs() {
+            match value {
+                Some(value) => installed.env(key, value),
+                None => installed.env_remove(key),
+            };
+        }
+        installed
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        crate::cli::finish(installed.spawn().unwrap())
+    };
+    let out = installed(&["url"]);
+    assert_eq!(
+        out.ok().stdout.trim(),
+        format!("{}/?token={}", server.base, crate::fixture::TOKEN)
+    );
+    let out = installed(&["doctor"]);
+    out.ok();
+    let script_line = line(&out.stdout, "executor script");
+    assert!(
+        script_line.contains(&format!("{}/sh-runner", bindir.display())),
+        "{script_line}"
+    );
+}

@@ -329,3 +329,78 @@ fn sync_is_idempotent_and_prunes_only_the_jobs_it_manages() {
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("jobs.x.managedAs"), "{}", out.stderr);
 }
+
+/// `nix/jobs-file.nix` (what the NixOS and home-manager modules render
+/// from `services.backbeat.jobs`) evaluated by real Nix, then synced.
+/// Skipped without `nix-instantiate` unless BACKBEAT_REQUIRE_NIX=1
+/// (scripts/test installs Debian's nix-bin and sets it).
+#[test]
+fn the_nix_modules_jobs_file_syncs() {
+    let repo = format!("{}/..", env!("CARGO_MANIFEST_DIR"));
+    let nix = std::process::Command::new("nix-instantiate")
+        .arg("--version")
+        .output();
+    if nix.is_err() {
+        assert!(
+            std::env::var("BACKBEAT_REQUIRE_NIX").is_err(),
+            "BACKBEAT_REQUIRE_NIX is set but nix-instantiate is missing"
+        );
+        eprintln!("SKIPPED: nix-instantiate not installed");
+        return;
+    }
+    for module in [
+        "nixos-module.nix",
+        "home-manager-module.nix",
+        "jobs-option.nix",
+        "jobs-file.nix",
+    ] {
+        let parsed = std::process::Command::new("nix-instantiate")
+            .args(["--parse", &format!("{repo}/nix/{module}")])
+            .output()
+            .unwrap();
+        assert!(
+            parsed.status.success(),
+            "{module}: {}",
+            String::from_utf8_lossy(&parsed.stderr)
+        );
+    }
+    // The shape a jobs submodule has after evaluation: every option set,
+    // nulls for the unset ones, plus the module system's `_module`.
+    let expr = format!(
+        r#"import {repo}/nix/jobs-file.nix {{
+          nightly-backup = {{ title = "Nightly backup"; type = "script"; body = "restic backup ~/notes";
+            schedule = {{ kind = "cron"; expr = "0 3 * * *"; timezone = "Europe/Paris"; }};
+            enabled = true; cwd = null; env = {{ RESTIC_REPOSITORY = "/b"; }}; timeoutMs = 3600000;
+            overlap = "queue"; catchUp = false; _module = {{ args = {{ }}; }}; }};
+          ping = {{ title = null; type = "script"; body = "true"; schedule = {{ kind = "manual"; }};
+            enabled = false; cwd = null; env = {{ }}; timeoutMs = null; overlap = "skip"; catchUp = false; }};
+        }}"#
+    );
+    let out = std::process::Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "-E", &expr])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered: String = serde_json::from_slice(&out.stdout).unwrap();
+
+    let server = Server::start();
+    let file = server.dir.path().join("jobs.json");
+    std::fs::write(&file, &rendered).unwrap();
+    let path = file.to_str().unwrap();
+    let out = backbeat(&server, &["import", "--sync", path, "--prune", "--json"]);
+    assert_eq!(
+        out.ok().json()["created"],
+        json!(["Nightly backup", "ping"])
+    );
+    let all = jobs(&server);
+    let backup = by_title(&all, "Nightly backup");
+    assert_eq!(backup["timeoutMs"], 3600000);
+    assert_eq!(backup["managedAs"], "nightly-backup");
+    assert_eq!(by_title(&all, "ping")["overlap"], "skip");
+    let out = backbeat(&server, &["import", "--sync", path, "--prune", "--json"]);
+    assert_eq!(out.ok().json()["unchanged"].as_array().unwrap().len(), 2);
+}
