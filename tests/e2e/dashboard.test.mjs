@@ -519,6 +519,17 @@ test('the editor saves with Ctrl+S and asks before dropping unsaved changes', as
   assert.equal((await server.api('GET', `/jobs/${ids.greeting}`)).title, 'E2E greeting, renamed');
 });
 
+test('a job declared in a jobs file says so in the editor', async () => {
+  const job = await server.api('POST', '/jobs', {
+    title: 'E2E declared', type: 'script', body: 'true', schedule: { kind: 'manual' }, managedAs: 'declared',
+  });
+  await visit(page, server, `jobs/${job.id}/edit`, 'Edit job');
+  await textMatches(page.locator('[data-managed]'), /jobs file as “declared”/);
+  await visit(page, server, `jobs/${ids.greeting}/edit`, 'Edit job');
+  assert.equal(await page.locator('[data-managed]').count(), 0);
+  await server.api('DELETE', `/jobs/${job.id}`);
+});
+
 test('an expired session says how to sign in again', async () => {
   await visit(page, server, 'jobs', 'Jobs');
   await context.clearCookies();

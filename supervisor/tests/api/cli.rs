@@ -210,6 +210,27 @@ fn jobs_are_added_listed_shown_edited_toggled_and_removed() {
     assert_eq!(job["env"], json!({"A": "1", "B": "x=y"}));
     assert_eq!(job["timeoutMs"], 600_000);
     let id = job["id"].as_i64().unwrap().to_string();
+    let shown = backbeat(&server, &["jobs", "show", &id]);
+    let rows = cells(&shown.ok().stdout);
+    for (field, value) in [
+        ("title", "Nightly backup"),
+        ("enabled", "yes"),
+        ("schedule", "0 3 * * * (Europe/Paris)"),
+        ("env", "A=1 B=x=y"),
+        ("timeout", "10m 00s"),
+        ("overlap", "queue"),
+    ] {
+        assert!(
+            rows.contains(&vec![field.to_string(), value.to_string()]),
+            "{field}: {}",
+            shown.stdout
+        );
+    }
+    assert!(
+        shown.stdout.ends_with("body:\n    echo backup\n"),
+        "{}",
+        shown.stdout
+    );
 
     // From a file and from stdin.
     let file = server.dir.path().join("job.json");

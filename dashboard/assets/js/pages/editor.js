@@ -161,6 +161,12 @@ export default async function editorPage(main, { id }) {
       h('h1', null, isNew ? 'New job' : `Edit job`),
       job ? h('span', { class: 'muted' }, `#${job.id}`) : null,
       job ? h('button', { class: 'btn', type: 'button', 'data-run-now': '', onclick: runNow }, icon('play'), 'Run now') : null),
+    job && job.managedAs
+      ? h('div', { class: 'banner info', 'data-managed': '' },
+        h('div', null,
+          h('strong', null, `Declared in a jobs file as “${job.managedAs}”`),
+          'The next ', h('code', null, 'backbeat import --sync'), ' (or service start, with the Nix modules) puts back what the file says: change the file rather than this page.'))
+      : null,
     h('div', { class: `editor-layout${isNew ? ' is-new' : ''}` }, form, side));
 
   // --- populate -----------------------------------------------------------------------------------------
