@@ -22,7 +22,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::lines::{Line, LineReader};
 use super::logfile::{LogWriter, log_path};
-use super::process::{record, signal_group};
+use super::process::{instance, record, signal_group};
 use super::queue::StopReason;
 use super::record::until_written;
 use super::registry::runner_binary_for;
@@ -174,6 +174,7 @@ async fn run_executor(
         .env("BACKBEAT_RUN_ID", run.id.to_string())
         .env("BACKBEAT_JOB_ID", job.id.to_string())
         .env("BACKBEAT_TRIGGER", run.trigger.as_str())
+        .env("BACKBEAT_INSTANCE", instance(&app.config.data_dir))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -1,6 +1,8 @@
-//! Process-group signalling and the identity of a process (pid + start
-//! time + boot id), so crash recovery kills only what it started.
+//! Process-group signalling, the identity of a process (pid + start
+//! time + boot id) and the `BACKBEAT_INSTANCE` mark every run's processes
+//! inherit, so crash recovery kills only what it started.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::db::runs::ProcessRecord;
@@ -21,6 +23,52 @@ pub fn signal_group(pgid: i64, signal: libc::c_int) {
 pub fn group_alive(pgid: i64) -> bool {
     // SAFETY: signal 0 only checks for existence.
     pgid > 1 && unsafe { libc::kill(-(pgid as libc::pid_t), 0) } == 0
+}
+
+/// The value of `BACKBEAT_INSTANCE` given to every run's executor (and
+/// inherited by what it starts): the canonical data directory, which one
+/// supervisor at a time holds (`backbeat.lock`).
+pub fn instance(data_dir: &Path) -> String {
+    std::fs::canonicalize(data_dir)
+        .unwrap_or_else(|_| data_dir.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Kills every process whose environment says an earlier supervisor of
+/// this data directory started it (`BACKBEAT_INSTANCE=<instance>`): at
+/// start-up, before any run is dispatched, such a process can only be a
+/// leftover — e.g. a `setsid` escapee of a runner that was SIGKILLed
+/// together with the supervisor. Found processes are stopped, then
+/// killed; rescanned until none is left (a few rounds at most). A process
+/// that dropped its environment (`env -i`) is not found. Returns how many.
+pub fn kill_marked_leftovers(instance: &str) -> usize {
+    let mark = format!("BACKBEAT_INSTANCE={instance}");
+    let me = process_tree::own_pid();
+    let mut killed = 0;
+    for _ in 0..5 {
+        let found: Vec<libc::pid_t> = process_tree::snapshot()
+            .iter()
+            .filter(|p| p.pid != me && !p.zombie)
+            .filter(|p| {
+                std::fs::read(format!("/proc/{}/environ", p.pid))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == mark.as_bytes()))
+            })
+            .map(|p| p.pid)
+            .collect();
+        if found.is_empty() {
+            break;
+        }
+        for signal in [libc::SIGSTOP, libc::SIGKILL] {
+            for &pid in &found {
+                // SAFETY: plain syscall on a process marked as ours.
+                unsafe { libc::kill(pid, signal) };
+            }
+        }
+        killed += found.len();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed
 }
 
 pub fn boot_id() -> Option<String> {

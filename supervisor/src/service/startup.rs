@@ -1,5 +1,6 @@
 //! Start-up recovery: close runs a crashed supervisor left `running` (and
-//! kill what is left of their process groups), plan every job, fire
+//! kill what is left of their process trees and groups, and any process
+//! marked with this data directory's `BACKBEAT_INSTANCE`), plan every job, fire
 //! missed occurrences once (trigger `catchup`), and re-queue the runs
 //! that were waiting, so accepted work is never lost.
 
@@ -10,7 +11,7 @@ use crate::app::App;
 use crate::db::{jobs, runs};
 use crate::model::{Overlap, Trigger};
 use crate::runner::dispatch::dispatch;
-use crate::runner::process::kill_leftover_group;
+use crate::runner::process::{instance, kill_leftover_group, kill_marked_leftovers};
 use crate::scheduler::plan::{Fire, SchedulerState};
 use crate::time::now_ms;
 
@@ -21,16 +22,23 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
         .iter()
         .filter_map(|(run_id, _, process)| Some((*run_id, process.clone()?)))
         .collect();
-    let killed = tokio::task::spawn_blocking(move || {
-        processes
+    let instance = instance(&app.config.data_dir);
+    let (killed, marked) = tokio::task::spawn_blocking(move || {
+        let killed: Vec<_> = processes
             .into_iter()
             .filter(|(_, process)| kill_leftover_group(process))
             .map(|(run_id, _)| run_id)
-            .collect::<Vec<_>>()
+            .collect();
+        (killed, kill_marked_leftovers(&instance))
     })
     .await?;
     for run_id in killed {
         eprintln!("backbeat: killed the leftover processes of interrupted run {run_id}");
+    }
+    if marked > 0 {
+        eprintln!(
+            "backbeat: killed {marked} leftover processes of an earlier run (BACKBEAT_INSTANCE)"
+        );
     }
     let ids: Vec<i64> = left.iter().map(|(id, _, _)| *id).collect();
     app.db

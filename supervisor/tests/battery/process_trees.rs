@@ -164,7 +164,12 @@ unsafe extern "C" {
 #[test]
 fn nothing_survives_the_normal_end_of_a_run() {
     let case = Case::new("normal-end");
-    let run = case.start_tree("exit 0", None);
+    // Ends by itself, once the test has counted the tree.
+    let run = case.start_tree(
+        "while [ ! -e \"$BB_DIR/go\" ]; do sleep 0.05; done; exit 0",
+        None,
+    );
+    std::fs::write(case.dir.path().join("go"), "").unwrap();
     let run = case.server.wait_finished(run);
     assert_eq!(run["status"], "success", "{run}");
     assert!(
@@ -252,4 +257,29 @@ fn a_term_ignoring_process_dies_within_10_s_of_a_supervisor_kill_9() {
     });
     case.server.kill9();
     case.assert_no_survivors(10, "the supervisor's kill -9");
+}
+
+#[test]
+fn escapees_of_a_runner_killed_with_the_supervisor_die_at_the_next_start() {
+    // Runner and supervisor both SIGKILLed: nobody is left to clean up, and
+    // the escapees are no longer anybody's descendants. Start-up recovery
+    // finds them by the BACKBEAT_INSTANCE mark they inherited.
+    let mut case = Case::new("both-killed");
+    let run = case.start_tree("sleep 1000", None);
+    case.server.wait_run(run, 10, |r| r["status"] == "running");
+    let runner = marked(&case.mark)
+        .into_iter()
+        .find(|(_, cmd)| cmd.contains("sh-runner"))
+        .expect("the runner carries the job's environment");
+    case.server.kill9();
+    unsafe { kill(runner.0 as i32, 9) };
+    std::thread::sleep(Duration::from_millis(500));
+    let left = marked(&case.mark).len();
+    assert!(left >= 4, "the escapees outlive both ({left} left)");
+    case.server.boot();
+    case.assert_no_survivors(5, "the next start");
+    assert_eq!(
+        case.server.run(run)["error"],
+        "interrupted: supervisor restarted"
+    );
 }
