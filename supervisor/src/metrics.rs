@@ -1,5 +1,6 @@
 //! Counters for `GET /metrics` (Prometheus text format): runs finished by
-//! status, scheduler ticks and their cost, occurrences fired. Gauges
+//! status, scheduler ticks and their cost, occurrences fired, retries
+//! scheduled, stalled runs, long runs and missed occurrences. Gauges
 //! (running, queued, planned jobs) are read from their owners on demand.
 
 use std::fmt::Write;
@@ -14,6 +15,10 @@ pub struct Metrics {
     tick_nanos_total: AtomicU64,
     tick_nanos_max: AtomicU64,
     fired: AtomicU64,
+    retries: AtomicU64,
+    stalls: AtomicU64,
+    long_runs: AtomicU64,
+    missed: AtomicU64,
 }
 
 impl Metrics {
@@ -30,6 +35,22 @@ impl Metrics {
         self.tick_nanos_total.fetch_add(nanos, Ordering::Relaxed);
         self.tick_nanos_max.fetch_max(nanos, Ordering::Relaxed);
         self.fired.fetch_add(fired as u64, Ordering::Relaxed);
+    }
+
+    pub fn retry_scheduled(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn run_stalled(&self) {
+        self.stalls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn long_run(&self) {
+        self.long_runs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn missed(&self, occurrences: u64) {
+        self.missed.fetch_add(occurrences, Ordering::Relaxed);
     }
 
     /// The exposition text, with the gauges passed in.
@@ -124,6 +145,35 @@ impl Metrics {
                 self.fired.load(Ordering::Relaxed).to_string(),
             )],
         );
+        for (name, help, counter) in [
+            (
+                "backbeat_retries_scheduled_total",
+                "Retries queued after a failed or timed-out run.",
+                &self.retries,
+            ),
+            (
+                "backbeat_runs_stalled_total",
+                "Runs stopped for producing no output within their stall timeout.",
+                &self.stalls,
+            ),
+            (
+                "backbeat_runs_long_total",
+                "Runs that passed their job's longRunMs.",
+                &self.long_runs,
+            ),
+            (
+                "backbeat_occurrences_missed_total",
+                "Occurrences missed while Backbeat was down and not run (catch-up).",
+                &self.missed,
+            ),
+        ] {
+            metric(
+                name,
+                "counter",
+                help,
+                vec![(String::new(), counter.load(Ordering::Relaxed).to_string())],
+            );
+        }
         out
     }
 }

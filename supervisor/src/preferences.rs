@@ -42,6 +42,8 @@ pub struct Preferences {
     pub max_concurrent_runs: i64,
     pub stop_grace_ms: i64,
     pub max_log_bytes: i64,
+    /// The stall timeout of AI jobs without their own (0 = none).
+    pub ai_stall_timeout_ms: i64,
 }
 
 impl Default for Preferences {
@@ -61,6 +63,7 @@ impl Default for Preferences {
             max_concurrent_runs: 4,
             stop_grace_ms: 5000,
             max_log_bytes: 52_428_800,
+            ai_stall_timeout_ms: 900_000,
         }
     }
 }
@@ -82,6 +85,7 @@ const NUMBER_KEYS: &[(&str, i64, i64)] = &[
     ("maxConcurrentRuns", 1, 256),
     ("stopGraceMs", 0, 600_000),
     ("maxLogBytes", 4096, 1_099_511_627_776),
+    ("aiStallTimeoutMs", 0, 604_800_000),
 ];
 
 impl Preferences {

@@ -166,9 +166,10 @@ pub struct JobFlags {
     /// When a run is due while one runs: queue, skip or parallel.
     #[arg(long)]
     pub overlap: Option<String>,
-    /// Run missed occurrences after downtime (true/false).
-    #[arg(long, value_name = "BOOL")]
-    pub catch_up: Option<bool>,
+    /// Occurrences missed while Backbeat was down: none, last or all
+    /// (true = last, false = none).
+    #[arg(long, value_name = "POLICY")]
+    pub catch_up: Option<String>,
     /// Create the job disabled.
     #[arg(long)]
     pub disabled: bool,

@@ -243,8 +243,15 @@ fn apply_flags(
     if let Some(overlap) = &flags.overlap {
         set("overlap", json!(overlap));
     }
-    if let Some(catch_up) = flags.catch_up {
-        set("catchUp", json!(catch_up));
+    if let Some(catch_up) = &flags.catch_up {
+        set(
+            "catchUp",
+            match catch_up.as_str() {
+                "true" => json!(true),
+                "false" => json!(false),
+                policy => json!(policy),
+            },
+        );
     }
     if flags.disabled {
         set("enabled", json!(false));
@@ -339,7 +346,7 @@ fn show(job: &Value) {
         ),
         ("timeout", duration_of(&job["timeoutMs"])),
         ("overlap", text(&job["overlap"])),
-        ("catch up", yes_no(&job["catchUp"]).into()),
+        ("catch up", text(&job["catchUp"])),
         ("created", local_time(&job["createdAt"])),
         ("updated", local_time(&job["updatedAt"])),
     ] {

@@ -24,7 +24,10 @@ fn defaults() -> Map<String, Value> {
         "timeoutMs": null,
         "ai": null,
         "overlap": "queue",
-        "catchUp": false,
+        "catchUp": "none",
+        "retry": null,
+        "stallTimeoutMs": null,
+        "longRunMs": null,
     })
     .as_object()
     .cloned()
@@ -66,6 +69,11 @@ pub fn parse(text: &str, source: &str) -> anyhow::Result<Vec<(String, Value)>> {
                 )));
             }
             job.insert(key.clone(), value.clone());
+        }
+        // The older boolean catch-up reads back as its policy.
+        if let Some(Value::Bool(on)) = job.get("catchUp") {
+            let policy = if *on { "last" } else { "none" };
+            job.insert("catchUp".into(), json!(policy));
         }
         job.insert("managedAs".into(), json!(name));
         declared.push((name.clone(), Value::Object(job)));

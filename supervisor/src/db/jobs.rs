@@ -2,10 +2,11 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::model::{Job, JobFields, LastRun, Overlap, UsageTotals};
+use crate::model::{CatchUp, Job, JobFields, JobLimits, LastRun, Overlap, UsageTotals};
 use crate::time::{Millis, to_rfc3339};
 
-const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at, managed_as";
+const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at, managed_as,
+    retry, stall_timeout_ms, long_run_ms";
 
 fn json_col<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
@@ -28,11 +29,18 @@ fn from_row(row: &Row) -> rusqlite::Result<Job> {
         timeout_ms: row.get(8)?,
         ai: ai.and_then(|text| serde_json::from_str(&text).ok()),
         overlap: Overlap::parse(&row.get::<_, String>(10)?).unwrap_or(Overlap::Queue),
-        catch_up: row.get(11)?,
+        catch_up: CatchUp::parse(&row.get::<_, String>(11)?).unwrap_or_default(),
         created_at: row.get(12)?,
         updated_at: row.get(13)?,
         anchor_at: row.get(14)?,
         managed_as: row.get(15)?,
+        limits: JobLimits {
+            retry: row
+                .get::<_, Option<String>>(16)?
+                .and_then(|text| serde_json::from_str(&text).ok()),
+            stall_timeout_ms: row.get(17)?,
+            long_run_ms: row.get(18)?,
+        },
     })
 }
 
@@ -43,8 +51,8 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::Result<Job> {
     conn.execute(
         "INSERT INTO jobs (title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up,
-                           created_at, updated_at, anchor_at, managed_as)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13)",
+                           created_at, updated_at, anchor_at, managed_as, retry, stall_timeout_ms, long_run_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14, ?15, ?16)",
         params![
             fields.title,
             fields.job_type,
@@ -56,9 +64,12 @@ pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::R
             fields.timeout_ms,
             fields.ai.as_ref().map(to_json),
             fields.overlap.as_str(),
-            fields.catch_up,
+            fields.catch_up.as_str(),
             now,
             fields.managed_as,
+            fields.limits.retry.as_ref().map(to_json),
+            fields.limits.stall_timeout_ms,
+            fields.limits.long_run_ms,
         ],
     )?;
     get(conn, conn.last_insert_rowid()).map(|job| job.expect("just inserted"))
@@ -76,7 +87,8 @@ pub fn update(
     conn.execute(
         "UPDATE jobs SET title = ?2, type = ?3, body = ?4, schedule = ?5, enabled = ?6, cwd = ?7, env = ?8,
                          timeout_ms = ?9, ai = ?10, overlap = ?11, catch_up = ?12, updated_at = ?13,
-                         anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END, managed_as = ?15
+                         anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END, managed_as = ?15,
+                         retry = ?16, stall_timeout_ms = ?17, long_run_ms = ?18
          WHERE id = ?1",
         params![
             id,
@@ -90,10 +102,13 @@ pub fn update(
             fields.timeout_ms,
             fields.ai.as_ref().map(to_json),
             fields.overlap.as_str(),
-            fields.catch_up,
+            fields.catch_up.as_str(),
             now,
             reanchor,
             fields.managed_as,
+            fields.limits.retry.as_ref().map(to_json),
+            fields.limits.stall_timeout_ms,
+            fields.limits.long_run_ms,
         ],
     )?;
     get(conn, id)

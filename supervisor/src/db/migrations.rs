@@ -62,6 +62,23 @@ const MIGRATIONS: &[&str] = &[
     // 4: jobs created by `backbeat import --sync` carry their name in the
     // jobs file; a sync only ever changes or prunes jobs that have one.
     "ALTER TABLE jobs ADD COLUMN managed_as TEXT;",
+    // 5: retries and limits. Jobs: `retry` (JSON policy), stall and
+    // long-run thresholds, and `catch_up` as text ("none" | "last" |
+    // "all"; the old boolean 1 becomes "last"). Runs: the retry chain
+    // (`attempt`, `retry_of`), `not_before` (a queued retry waits until
+    // then, across restarts) and `retry_at` (a rate-limit reset time an AI
+    // run reported).
+    "ALTER TABLE jobs ADD COLUMN retry TEXT;
+    ALTER TABLE jobs ADD COLUMN stall_timeout_ms INTEGER;
+    ALTER TABLE jobs ADD COLUMN long_run_ms INTEGER;
+    ALTER TABLE jobs ADD COLUMN catch_up_policy TEXT NOT NULL DEFAULT 'none';
+    UPDATE jobs SET catch_up_policy = CASE WHEN catch_up THEN 'last' ELSE 'none' END;
+    ALTER TABLE jobs DROP COLUMN catch_up;
+    ALTER TABLE jobs RENAME COLUMN catch_up_policy TO catch_up;
+    ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE runs ADD COLUMN retry_of INTEGER;
+    ALTER TABLE runs ADD COLUMN not_before INTEGER;
+    ALTER TABLE runs ADD COLUMN retry_at INTEGER;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
@@ -79,4 +96,38 @@ pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catch_up_booleans_become_policies() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        for (title, catch_up) in [("on", 1), ("off", 0)] {
+            conn.execute(
+                "INSERT INTO jobs (title, type, body, schedule, enabled, env, overlap, catch_up, created_at, updated_at, anchor_at)
+                 VALUES (?1, 'script', 'true', '{\"kind\":\"manual\"}', 1, '{}', 'queue', ?2, 0, 0, 0)",
+                rusqlite::params![title, catch_up],
+            )
+            .unwrap();
+        }
+        apply(&mut conn).unwrap();
+        let policies: Vec<(String, String)> = conn
+            .prepare("SELECT title, catch_up FROM jobs ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            policies,
+            [("on".into(), "last".into()), ("off".into(), "none".into())]
+        );
+    }
 }

@@ -11,7 +11,8 @@ use crate::time::Millis;
 
 const COLUMNS: &str =
     "r.id, r.job_id, j.title, r.status, r.trigger, r.executor, r.scheduled_for, r.queued_at,
-    r.started_at, r.finished_at, r.exit_code, r.error, r.log_bytes, r.usage";
+    r.started_at, r.finished_at, r.exit_code, r.error, r.log_bytes, r.usage,
+    r.attempt, r.retry_of, r.not_before, r.retry_at";
 
 fn from_row(row: &Row) -> rusqlite::Result<Run> {
     let usage: Option<String> = row.get(13)?;
@@ -30,6 +31,10 @@ fn from_row(row: &Row) -> rusqlite::Result<Run> {
         error: row.get(11)?,
         log_bytes: row.get(12)?,
         usage: usage.and_then(|text| serde_json::from_str(&text).ok()),
+        attempt: row.get(14)?,
+        retry_of: row.get(15)?,
+        not_before: row.get(16)?,
+        retry_at: row.get(17)?,
     })
 }
 
@@ -42,13 +47,23 @@ pub struct NewRun<'a> {
     pub now: Millis,
     pub env: Option<&'a BTreeMap<String, String>>,
     pub error: Option<&'a str>,
+    pub retry: Option<RetryLink>,
+}
+
+/// Where a retry sits in its chain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryLink {
+    pub attempt: i64,
+    pub retry_of: i64,
+    pub not_before: Millis,
 }
 
 pub fn insert(conn: &Connection, run: &NewRun) -> rusqlite::Result<i64> {
     let finished = run.status.is_finished().then_some(run.now);
     conn.prepare_cached(
-        "INSERT INTO runs (job_id, status, trigger, scheduled_for, queued_at, finished_at, env, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO runs (job_id, status, trigger, scheduled_for, queued_at, finished_at, env, error,
+                           attempt, retry_of, not_before)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         run.job_id,
@@ -59,6 +74,9 @@ pub fn insert(conn: &Connection, run: &NewRun) -> rusqlite::Result<i64> {
         finished,
         run.env.map(|env| serde_json::to_string(env).expect("env serializes")),
         run.error,
+        run.retry.map_or(1, |r| r.attempt),
+        run.retry.map(|r| r.retry_of),
+        run.retry.map(|r| r.not_before),
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -239,16 +257,26 @@ pub fn apply_retention(conn: &Connection, job_id: i64, keep: i64) -> rusqlite::R
         .collect()
 }
 
+/// A run waiting in the store, as start-up re-queues it.
+pub struct QueuedRun {
+    pub id: i64,
+    pub job_id: i64,
+    pub trigger: Trigger,
+    pub not_before: Option<Millis>,
+}
+
 /// Queued runs, oldest first (re-queued at start-up).
-pub fn queued(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64, Trigger)>> {
-    let mut stmt =
-        conn.prepare("SELECT id, job_id, trigger FROM runs WHERE status = 'queued' ORDER BY id")?;
+pub fn queued(conn: &Connection) -> rusqlite::Result<Vec<QueuedRun>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, job_id, trigger, not_before FROM runs WHERE status = 'queued' ORDER BY id",
+    )?;
     stmt.query_map([], |row| {
-        Ok((
-            row.get(0)?,
-            row.get(1)?,
-            Trigger::parse(&row.get::<_, String>(2)?).unwrap_or(Trigger::Manual),
-        ))
+        Ok(QueuedRun {
+            id: row.get(0)?,
+            job_id: row.get(1)?,
+            trigger: Trigger::parse(&row.get::<_, String>(2)?).unwrap_or(Trigger::Manual),
+            not_before: row.get(3)?,
+        })
     })?
     .collect()
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::limits::{CatchUp, JobLimits};
 use crate::time::{Millis, to_rfc3339};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +74,8 @@ pub struct Job {
     pub timeout_ms: Option<i64>,
     pub ai: Option<AiOverrides>,
     pub overlap: Overlap,
-    pub catch_up: bool,
+    pub catch_up: CatchUp,
+    pub limits: JobLimits,
     pub created_at: Millis,
     pub updated_at: Millis,
     /// The scheduler has accounted for every occurrence up to this time
@@ -117,7 +119,9 @@ pub struct JobView {
     pub timeout_ms: Option<i64>,
     pub ai: Option<AiOverrides>,
     pub overlap: Overlap,
-    pub catch_up: bool,
+    pub catch_up: CatchUp,
+    #[serde(flatten)]
+    pub limits: JobLimits,
     pub created_at: String,
     pub updated_at: String,
     pub next_run_at: Option<String>,
@@ -146,6 +150,7 @@ impl JobView {
             ai: job.ai,
             overlap: job.overlap,
             catch_up: job.catch_up,
+            limits: job.limits,
             created_at: to_rfc3339(job.created_at),
             updated_at: to_rfc3339(job.updated_at),
             next_run_at: next_run_at.map(to_rfc3339),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::job::{AiOverrides, Job, Overlap, Schedule};
+use super::limits::{CatchUp, JobLimits};
 use crate::preferences::{
     AI_MODES, CLAUDE_EFFORTS, CODEX_EFFORTS, PERMISSION_MODES, Preferences, SANDBOXES,
 };
@@ -27,6 +28,9 @@ const WRITABLE: &[&str] = &[
     "overlap",
     "catchUp",
     "managedAs",
+    "retry",
+    "stallTimeoutMs",
+    "longRunMs",
 ];
 const READ_ONLY: &[&str] = &[
     "id",
@@ -59,7 +63,8 @@ pub struct JobFields {
     pub timeout_ms: Option<i64>,
     pub ai: Option<AiOverrides>,
     pub overlap: Overlap,
-    pub catch_up: bool,
+    pub catch_up: CatchUp,
+    pub limits: JobLimits,
     pub managed_as: Option<String>,
 }
 
@@ -78,6 +83,7 @@ impl JobFields {
             overlap: job.overlap,
             catch_up: job.catch_up,
             managed_as: job.managed_as.clone(),
+            limits: job.limits,
         }
     }
 
@@ -106,7 +112,14 @@ impl JobFields {
             overlap: errors
                 .take(parse_overlap(&fields))
                 .unwrap_or(Overlap::Queue),
-            catch_up: errors.take(fields.opt_bool("catchUp")).unwrap_or(false),
+            catch_up: errors
+                .take(CatchUp::from_field(&fields))
+                .unwrap_or_default(),
+            limits: {
+                let mut limits = JobLimits::default();
+                errors.take(limits.merge(&fields));
+                limits
+            },
             managed_as: errors.take(parse_managed_as(&fields)),
         };
         if !job.job_type.is_empty() {
@@ -188,12 +201,13 @@ impl JobFields {
         if let Some(overlap) = errors.take(parse_overlap(&fields)) {
             job.overlap = overlap;
         }
-        if let Some(catch_up) = errors.take(fields.opt_bool("catchUp")) {
+        if let Some(catch_up) = errors.take(CatchUp::from_field(&fields)) {
             job.catch_up = catch_up;
         }
         if fields.has("managedAs") {
             job.managed_as = errors.take_or(parse_managed_as(&fields), job.managed_as);
         }
+        errors.take(job.limits.merge(&fields));
         if executor_changed && errors.is_empty() {
             errors.take(job.check_executor(ctx));
         }

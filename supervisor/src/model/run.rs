@@ -52,6 +52,7 @@ pub enum Trigger {
     Schedule,
     Manual,
     Catchup,
+    Retry,
 }
 
 impl Trigger {
@@ -60,6 +61,7 @@ impl Trigger {
             Trigger::Schedule => "schedule",
             Trigger::Manual => "manual",
             Trigger::Catchup => "catchup",
+            Trigger::Retry => "retry",
         }
     }
 
@@ -68,6 +70,7 @@ impl Trigger {
             "schedule" => Some(Trigger::Schedule),
             "manual" => Some(Trigger::Manual),
             "catchup" => Some(Trigger::Catchup),
+            "retry" => Some(Trigger::Retry),
             _ => None,
         }
     }
@@ -101,6 +104,14 @@ pub struct Run {
     pub error: Option<String>,
     pub log_bytes: i64,
     pub usage: Option<Usage>,
+    /// 1 for a first run, n + 1 for the n-th retry.
+    pub attempt: i64,
+    /// The run this one retries.
+    pub retry_of: Option<i64>,
+    /// A queued retry does not start before this time.
+    pub not_before: Option<Millis>,
+    /// When the AI CLI said its rate limit resets (a retry waits for it).
+    pub retry_at: Option<Millis>,
 }
 
 #[derive(Serialize)]
@@ -121,6 +132,10 @@ struct RunJson<'a> {
     error: Option<&'a str>,
     log_bytes: i64,
     usage: Option<&'a Usage>,
+    attempt: i64,
+    retry_of: Option<i64>,
+    not_before: Option<String>,
+    retry_at: Option<String>,
 }
 
 impl Run {
@@ -144,6 +159,10 @@ impl Run {
             error: self.error.as_deref(),
             log_bytes: self.log_bytes,
             usage: self.usage.as_ref(),
+            attempt: self.attempt,
+            retry_of: self.retry_of,
+            not_before: self.not_before.map(to_rfc3339),
+            retry_at: self.retry_at.map(to_rfc3339),
         })
         .expect("runs serialize")
     }

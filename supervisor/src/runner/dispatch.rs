@@ -1,5 +1,6 @@
 //! Starting whatever the queue allows: one actor task per startable run,
-//! tracked so shutdown can wait for them.
+//! tracked so shutdown can wait for them; and a wake-up when a queued
+//! retry's `notBefore` passes.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use crate::app::App;
 
 pub fn dispatch(app: &Arc<App>) {
     let capacity = app.prefs().max_concurrent_runs.max(1) as usize;
-    for startable in app.queue.take_startable(capacity) {
+    for startable in app.queue.take_startable(capacity, crate::time::now_ms()) {
         let app2 = app.clone();
         app.tasks.spawn(super::execute::execute(
             app2,
@@ -16,4 +17,17 @@ pub fn dispatch(app: &Arc<App>) {
             startable.control,
         ));
     }
+}
+
+/// Dispatches again once `not_before` has passed (a queued retry becomes
+/// startable then); ends early at shutdown.
+pub fn dispatch_at(app: &Arc<App>, not_before: crate::time::Millis) {
+    let wait = (not_before - crate::time::now_ms()).max(0) as u64 + 5;
+    let app2 = app.clone();
+    app.tasks.spawn(async move {
+        tokio::select! {
+            _ = app2.shutdown.cancelled() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => dispatch(&app2),
+        }
+    });
 }

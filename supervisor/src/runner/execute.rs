@@ -1,10 +1,12 @@
 //! One run, start to finish: the actor task that owns the executor process.
 //! It spawns the runner in its own process group, speaks protocol v1,
 //! copies output into the log, enforces the timeout and stop requests
-//! (cancel + SIGTERM to the group, SIGKILL after the grace), always reaps,
-//! kills whatever is left of the group, and records the outcome — retried
-//! until written (`record`), so a full disk delays a run's final status
-//! but never leaves it `running`.
+//! (cancel + SIGTERM to the group, SIGKILL after the grace) and the stall
+//! watchdog (no output for the stall timeout), always reaps, kills
+//! whatever is left of the group, and records the outcome — retried until
+//! written (`record`), so a full disk delays a run's final status but
+//! never leaves it `running` — then, through `service::retry`, maybe a
+//! retry of the run.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -47,6 +49,8 @@ struct Ending {
     /// When the executor started (also written with the outcome, in case
     /// marking the run `running` never reached the store).
     started_at: Option<Millis>,
+    /// False after a user stop or a shutdown: such runs are never retried.
+    retryable: bool,
 }
 
 impl Ending {
@@ -58,6 +62,7 @@ impl Ending {
             usage: None,
             executor,
             started_at: None,
+            retryable: true,
         }
     }
 
@@ -147,9 +152,15 @@ async fn run_executor(
                 usage: None,
                 executor: None,
                 started_at: None,
+                retryable: false,
             };
         }
-        Ok(_) => return Ending::failure("stopped: supervisor shutting down", None),
+        Ok(_) => {
+            return Ending {
+                retryable: false,
+                ..Ending::failure("stopped: supervisor shutting down", None)
+            };
+        }
         Err(_) => {}
     }
     let binary = runner_binary_for(&job.job_type, job.ai.as_ref(), &prefs);
@@ -164,6 +175,7 @@ async fn run_executor(
         );
     }
     let timeout_ms = job.timeout_ms.unwrap_or(prefs.default_timeout_ms).max(0) as u64;
+    let stall_ms = super::watch::stall_timeout_ms(job, &prefs);
 
     let mut command = Command::new(&executable);
     command
@@ -230,6 +242,7 @@ async fn run_executor(
             })))
         }
     };
+    let _long_run = super::watch::LongRunAlarm::arm(app, job, run.id);
 
     let grace = Duration::from_millis(prefs.stop_grace_ms.max(0) as u64);
     let outcome = supervise(
@@ -239,6 +252,7 @@ async fn run_executor(
         log,
         &mut control,
         Duration::from_millis(timeout_ms),
+        stall_ms.map(|ms| Duration::from_millis(ms as u64)),
         grace,
     )
     .await;
@@ -260,6 +274,16 @@ async fn run_executor(
             RunStatus::Timeout,
             Some(format!("timed out after {timeout_ms} ms")),
         ),
+        (Some(StopReason::Stall), _) => {
+            app.metrics.run_stalled();
+            (
+                RunStatus::Timeout,
+                Some(format!(
+                    "stalled: no output for {}",
+                    crate::model::limits::seconds_text(stall_ms.unwrap_or(0))
+                )),
+            )
+        }
         (Some(StopReason::User), _) => (RunStatus::Failure, Some("stopped by user".to_string())),
         (Some(StopReason::Shutdown), _) => (
             RunStatus::Failure,
@@ -304,6 +328,7 @@ async fn run_executor(
         usage,
         executor: Some(binary),
         started_at: Some(started_at),
+        retryable: !matches!(stop, Some(StopReason::User | StopReason::Shutdown)),
     }
 }
 
@@ -323,7 +348,9 @@ struct Supervised {
     exit: Option<std::process::ExitStatus>,
 }
 
-/// The actor loop: output, stop requests, timeout, kill deadline, exit.
+/// The actor loop: output, stop requests, timeout, stall, kill deadline,
+/// exit.
+#[allow(clippy::too_many_arguments)]
 async fn supervise(
     child: &mut Child,
     stdin: StdinWriter,
@@ -331,6 +358,7 @@ async fn supervise(
     log: &mut LogWriter,
     control: &mut mpsc::UnboundedReceiver<StopReason>,
     timeout: Duration,
+    stall: Option<Duration>,
     grace: Duration,
 ) -> Supervised {
     let mut stdout = LineReader::new(BufReader::with_capacity(
@@ -350,16 +378,25 @@ async fn supervise(
         exit: None,
     };
     let mut control_open = true;
+    // The stall watchdog: output (a log line, usage, stderr) moves it on.
+    let mut last_output = Instant::now();
 
     while done.exit.is_none() || out_open || err_open {
         tokio::select! {
             line = stdout.next_line(), if out_open => match line {
-                Ok(Some(line)) => handle_line(line, log, &mut done),
+                Ok(Some(line)) => {
+                    if handle_line(line, log, &mut done) {
+                        last_output = Instant::now();
+                    }
+                }
                 Ok(None) | Err(_) => out_open = false,
             },
             read = stderr.read(&mut stderr_buf), if err_open => match read {
                 Ok(0) | Err(_) => err_open = false,
-                Ok(n) => log.append(&stderr_buf[..n]),
+                Ok(n) => {
+                    log.append(&stderr_buf[..n]);
+                    last_output = Instant::now();
+                }
             },
             status = child.wait(), if done.exit.is_none() => {
                 done.exit = status.ok();
@@ -379,6 +416,10 @@ async fn supervise(
                 done.stop = Some(StopReason::Timeout);
                 kill_at = Some(begin_stop(&stdin, pid, StopReason::Timeout, grace));
             },
+            _ = sleep_until(last_output + stall.unwrap_or(timeout)), if stall.is_some() && done.stop.is_none() && done.exit.is_none() => {
+                done.stop = Some(StopReason::Stall);
+                kill_at = Some(begin_stop(&stdin, pid, StopReason::Stall, grace));
+            },
             _ = sleep_until(kill_at.unwrap_or(timeout_at)), if kill_at.is_some() && done.exit.is_none() => {
                 signal_group(pid, libc::SIGKILL);
                 kill_at = None;
@@ -390,7 +431,8 @@ async fn supervise(
     done
 }
 
-fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
+/// Handles one stdout line; true if it was output (a log line or usage).
+fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) -> bool {
     let bytes = match line {
         Line::Complete(bytes) => bytes,
         Line::TooLong(prefix) => {
@@ -399,15 +441,16 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
                 backbeat_protocol::MAX_LINE_BYTES,
                 String::from_utf8_lossy(&prefix)
             ));
-            return;
+            return true;
         }
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return;
+        return false;
     }
     match decode_executor_line(&bytes) {
         Ok(Decoded::Message(ExecutorMessage::Log { text, .. })) => {
             log.append(text.as_bytes());
+            return true;
         }
         Ok(Decoded::Message(ExecutorMessage::Usage(u))) => {
             done.usage = Some(Usage {
@@ -417,6 +460,7 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
                 model: u.model,
                 turns: u.turns.map(|t| t as i64),
             });
+            return true;
         }
         Ok(Decoded::Message(ExecutorMessage::Result(result))) => done.result = Some(result),
         Ok(Decoded::Message(ExecutorMessage::Draft { .. })) | Ok(Decoded::Unknown(_)) => {}
@@ -426,13 +470,14 @@ fn handle_line(line: Line, log: &mut LogWriter, done: &mut Supervised) {
             log.note(&format!("protocol error: {e}: {head}"));
         }
     }
+    false
 }
 
 /// cancel message + SIGTERM to the group; returns when to SIGKILL.
 fn begin_stop(stdin: &StdinWriter, pid: i64, reason: StopReason, grace: Duration) -> Instant {
     let reason = match reason {
         StopReason::User => CancelReason::User,
-        StopReason::Timeout => CancelReason::Timeout,
+        StopReason::Timeout | StopReason::Stall => CancelReason::Timeout,
         StopReason::Shutdown => CancelReason::Shutdown,
     };
     stdin.send(encode_line(&SupervisorMessage::Cancel { reason }));
@@ -517,6 +562,7 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
     let keep = app.prefs().log_retention_per_job;
     let job_id = job.id;
     let status = ending.status;
+    let retryable = ending.retryable;
     let finished_at = now_ms();
     let result = until_written(app, run_id, "record its outcome", move |c| {
         let tx = crate::db::write_tx(c)?;
@@ -537,16 +583,25 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
         // Read the final state first: followers must see it even if
         // the run is not among the kept ones.
         let run = runs::get(&tx, run_id)?;
+        // After the outcome is written, maybe schedule a retry (same
+        // transaction: a retryable failure never lacks its retry).
+        let retry = match (&run, retryable) {
+            (Some(run), true) => crate::service::retry::schedule(&tx, run)?,
+            _ => None,
+        };
         let deleted = runs::apply_retention(&tx, job_id, keep)?;
         tx.commit()?;
-        Ok((run, deleted))
+        Ok((run, deleted, retry))
     })
     .await;
     app.queue.finished(run_id);
+    if let Some((_, _, Some(retry))) = &result {
+        crate::service::retry::enqueue(app, retry);
+    }
     app.metrics.run_finished(status);
     // The slot is free: start the next run before the bookkeeping below.
     super::dispatch::dispatch(app);
-    if let Some((run, deleted)) = result {
+    if let Some((run, deleted, _)) = result {
         crate::service::runs::remove_logs(app, job_id, &deleted);
         if let Some(run) = run {
             publish_run(app, &run);

@@ -13,3 +13,4 @@ pub mod queue;
 mod record;
 pub mod registry;
 pub mod settings;
+pub mod watch;

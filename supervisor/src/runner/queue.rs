@@ -1,7 +1,8 @@
 //! The run queue: which runs wait, which run, and which may start next,
 //! under the global `maxConcurrentRuns` and each job's overlap rule
-//! (a `serial` run waits until no other run of its job is running).
-//! Pure bookkeeping behind one mutex; no I/O.
+//! (a `serial` run waits until no other run of its job is running), and
+//! a queued retry's `notBefore` (it is not startable before then).
+//! Pure bookkeeping behind one mutex; no I/O; time comes in as an argument.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -9,10 +10,11 @@ use std::sync::Mutex;
 use tokio::sync::mpsc;
 
 use crate::model::{Overlap, Trigger};
+use crate::time::Millis;
 
 /// Whether a queued run waits until no other run of its job is running:
-/// scheduled and catch-up runs of a job whose overlap is not `parallel`
-/// (manual runs never wait for their job).
+/// scheduled, catch-up and retry runs of a job whose overlap is not
+/// `parallel` (manual runs never wait for their job).
 pub fn waits_for_its_job(trigger: Trigger, overlap: Overlap) -> bool {
     trigger != Trigger::Manual && overlap != Overlap::Parallel
 }
@@ -21,12 +23,15 @@ pub fn waits_for_its_job(trigger: Trigger, overlap: Overlap) -> bool {
 pub enum StopReason {
     User,
     Timeout,
+    /// No output for the job's stall timeout.
+    Stall,
     Shutdown,
 }
 
 struct Queued {
     job_id: i64,
     serial: bool,
+    not_before: Option<Millis>,
 }
 
 struct Running {
@@ -70,7 +75,25 @@ impl RunQueue {
     }
 
     pub fn enqueue(&self, run_id: i64, job_id: i64, serial: bool) {
-        self.lock().queued.insert(run_id, Queued { job_id, serial });
+        self.enqueue_not_before(run_id, job_id, serial, None);
+    }
+
+    /// Queues a run that may not start before `not_before` (a retry).
+    pub fn enqueue_not_before(
+        &self,
+        run_id: i64,
+        job_id: i64,
+        serial: bool,
+        not_before: Option<Millis>,
+    ) {
+        self.lock().queued.insert(
+            run_id,
+            Queued {
+                job_id,
+                serial,
+                not_before,
+            },
+        );
     }
 
     /// A run of `job_id` that is running (preferred) or queued.
@@ -91,8 +114,8 @@ impl RunQueue {
         })
     }
 
-    /// Moves the runs that may start now (oldest first) to running.
-    pub fn take_startable(&self, capacity: usize) -> Vec<Startable> {
+    /// Moves the runs that may start at `now` (oldest first) to running.
+    pub fn take_startable(&self, capacity: usize, now: Millis) -> Vec<Startable> {
         let mut state = self.lock();
         if !state.accepting {
             return Vec::new();
@@ -103,6 +126,9 @@ impl RunQueue {
         for (&run_id, queued) in &state.queued {
             if free == 0 {
                 break;
+            }
+            if queued.not_before.is_some_and(|at| at > now) {
+                continue;
             }
             let busy = state
                 .running_per_job
@@ -220,10 +246,10 @@ mod tests {
         for run in 1..=5 {
             q.enqueue(run, run * 10, false);
         }
-        assert_eq!(ids(&q.take_startable(2)), [1, 2]);
-        assert!(q.take_startable(2).is_empty());
+        assert_eq!(ids(&q.take_startable(2, 0)), [1, 2]);
+        assert!(q.take_startable(2, 0).is_empty());
         q.finished(1);
-        assert_eq!(ids(&q.take_startable(2)), [3]);
+        assert_eq!(ids(&q.take_startable(2, 0)), [3]);
     }
 
     #[test]
@@ -232,29 +258,38 @@ mod tests {
         q.enqueue(1, 7, true);
         q.enqueue(2, 7, true);
         q.enqueue(3, 8, true);
-        assert_eq!(ids(&q.take_startable(4)), [1, 3]);
+        assert_eq!(ids(&q.take_startable(4, 0)), [1, 3]);
         q.enqueue(4, 7, false); // manual: beside the running one
-        assert_eq!(ids(&q.take_startable(4)), [4]);
+        assert_eq!(ids(&q.take_startable(4, 0)), [4]);
         q.finished(1);
         q.finished(4);
-        assert_eq!(ids(&q.take_startable(4)), [2]);
+        assert_eq!(ids(&q.take_startable(4, 0)), [2]);
     }
 
     #[test]
     fn stop_and_shutdown_reach_running_runs() {
         let q = RunQueue::default();
         q.enqueue(1, 1, false);
-        let mut started = q.take_startable(1);
+        let mut started = q.take_startable(1, 0);
         assert!(q.stop_running(1, StopReason::User));
         assert_eq!(started[0].control.try_recv().unwrap(), StopReason::User);
         q.enqueue(2, 1, false);
         q.shut_down();
         assert_eq!(started[0].control.try_recv().unwrap(), StopReason::Shutdown);
         assert!(
-            q.take_startable(4).is_empty(),
+            q.take_startable(4, 0).is_empty(),
             "nothing starts after shutdown"
         );
         assert_eq!(q.remove_queued(2), Some((1, false)));
         assert_eq!(q.remove_queued(2), None);
+    }
+
+    #[test]
+    fn a_retry_waits_for_its_not_before_without_blocking_others() {
+        let q = RunQueue::default();
+        q.enqueue_not_before(1, 7, true, Some(1_000));
+        q.enqueue(2, 8, true);
+        assert_eq!(ids(&q.take_startable(4, 999)), [2]);
+        assert_eq!(ids(&q.take_startable(4, 1_000)), [1]);
     }
 }

@@ -43,6 +43,23 @@ pub struct Fire {
     pub once: bool,
 }
 
+/// Occurrences missed while Backbeat was down (see [`SchedulerState::missed`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Missed {
+    /// How many (counting stops at [`MISSED_COUNTED`]).
+    pub count: u64,
+    pub first: Millis,
+    /// The newest ones, oldest first (at most [`MISSED_KEPT`]).
+    pub latest: Vec<Millis>,
+    pub once: bool,
+}
+
+/// Enough to run the last [`crate::model::limits::CATCH_UP_ALL_MAX`] and
+/// know when the one before them was.
+pub const MISSED_KEPT: usize = crate::model::limits::CATCH_UP_ALL_MAX + 1;
+/// Counting missed occurrences stops here (a year of minutes is 525 600).
+pub const MISSED_COUNTED: u64 = 1_000_000;
+
 #[derive(Debug, Default)]
 pub struct SchedulerState {
     entries: HashMap<i64, Entry>,
@@ -155,17 +172,42 @@ impl SchedulerState {
         fires
     }
 
-    /// The latest occurrence of `job` in (`job.anchor_at`, `now`], i.e.
-    /// one missed while the scheduler was not running; only for jobs that
-    /// want catch-up (cron with `catchUp`, and every once-job).
-    pub fn missed(job: &Job, now: Millis) -> Option<Millis> {
+    /// The occurrences of `job` in (`job.anchor_at`, `now`], i.e. missed
+    /// while the scheduler was not running: every cron job's (its
+    /// `catchUp` decides what runs) and a once-job's passed time.
+    pub fn missed(job: &Job, now: Millis) -> Option<Missed> {
         match spec_of(job)? {
-            Spec::Once(at) => (at <= now).then_some(at),
-            spec @ Spec::Cron { .. } if job.catch_up => {
-                let latest = spec.compile()?.latest_at_or_before(now)?;
-                (latest > job.anchor_at).then_some(latest)
+            Spec::Once(at) => (at <= now).then(|| Missed {
+                count: 1,
+                first: at,
+                latest: vec![at],
+                once: true,
+            }),
+            spec @ Spec::Cron { .. } => {
+                let cron = spec.compile()?;
+                let mut missed = Missed {
+                    count: 0,
+                    first: 0,
+                    latest: Vec::new(),
+                    once: false,
+                };
+                let mut after = job.anchor_at;
+                while let Some(at) = cron.next_after(after).filter(|at| *at <= now) {
+                    if missed.count == 0 {
+                        missed.first = at;
+                    }
+                    missed.count += 1;
+                    if missed.latest.len() == MISSED_KEPT {
+                        missed.latest.remove(0);
+                    }
+                    missed.latest.push(at);
+                    if missed.count == MISSED_COUNTED {
+                        break;
+                    }
+                    after = at;
+                }
+                (missed.count > 0).then_some(missed)
             }
-            Spec::Cron { .. } => None,
         }
     }
 
@@ -259,7 +301,8 @@ mod tests {
             timeout_ms: None,
             ai: None,
             overlap: Overlap::Queue,
-            catch_up: false,
+            catch_up: Default::default(),
+            limits: Default::default(),
             created_at: t(anchor),
             updated_at: t(anchor),
             anchor_at: t(anchor),
@@ -336,21 +379,29 @@ mod tests {
     }
 
     #[test]
-    fn missed_occurrences_need_catch_up_and_report_the_latest() {
+    fn missed_occurrences_are_counted_with_the_latest_kept() {
         let mut j = job(5, cron("0 * * * *"), "2026-11-24T06:30:00Z");
         let now = t("2026-11-24T09:10:00Z");
+        let missed = SchedulerState::missed(&j, now).unwrap();
+        assert_eq!(missed.count, 3);
+        assert_eq!(missed.first, t("2026-11-24T07:00:00Z"));
         assert_eq!(
-            SchedulerState::missed(&j, now),
-            None,
-            "cron without catchUp"
-        );
-        j.catch_up = true;
-        assert_eq!(
-            SchedulerState::missed(&j, now),
-            Some(t("2026-11-24T09:00:00Z"))
+            missed.latest,
+            [
+                t("2026-11-24T07:00:00Z"),
+                t("2026-11-24T08:00:00Z"),
+                t("2026-11-24T09:00:00Z")
+            ]
         );
         j.anchor_at = t("2026-11-24T09:00:00Z");
         assert_eq!(SchedulerState::missed(&j, now), None, "already fired");
+        let mut minutely = job(7, cron("* * * * *"), "2026-11-24T08:00:30Z");
+        let missed = SchedulerState::missed(&minutely, now).unwrap();
+        assert_eq!(missed.count, 70);
+        assert_eq!(missed.latest.len(), MISSED_KEPT);
+        assert_eq!(missed.latest.last(), Some(&t("2026-11-24T09:10:00Z")));
+        minutely.enabled = false;
+        assert_eq!(SchedulerState::missed(&minutely, now), None, "disabled");
         let once = job(
             6,
             Schedule::Once {
@@ -358,10 +409,7 @@ mod tests {
             },
             "2026-11-24T07:00:00Z",
         );
-        assert_eq!(
-            SchedulerState::missed(&once, now),
-            Some(t("2026-11-24T08:00:00Z"))
-        );
+        assert!(SchedulerState::missed(&once, now).unwrap().once);
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub async fn fire_with(app: &Arc<App>, fires: Vec<Fire>, trigger: Trigger, now: 
                         now,
                         env: None,
                         error: error.as_deref(),
+                        retry: None,
                     },
                 )?;
                 jobs::record_fire(&tx, job.id, fire.scheduled_for, fire.once, now)?;

@@ -39,10 +39,14 @@ fn with_context<R>(app: &App, f: impl FnOnce(&ValidationContext) -> R) -> R {
 async fn restore(app: &Arc<App>, job: &Job) {
     app.plan(job, now_ms());
     let queued = app.db.call(|c| crate::db::runs::queued(c)).await;
-    for (run_id, job_id, trigger) in queued.unwrap_or_default() {
-        if job_id == job.id && !app.queue.is_running(run_id) {
-            let serial = crate::runner::queue::waits_for_its_job(trigger, job.overlap);
-            app.queue.enqueue(run_id, job_id, serial);
+    for queued in queued.unwrap_or_default() {
+        if queued.job_id == job.id && !app.queue.is_running(queued.id) {
+            let serial = crate::runner::queue::waits_for_its_job(queued.trigger, job.overlap);
+            app.queue
+                .enqueue_not_before(queued.id, queued.job_id, serial, queued.not_before);
+            if let Some(at) = queued.not_before {
+                crate::runner::dispatch::dispatch_at(app, at);
+            }
         }
     }
     crate::runner::dispatch::dispatch(app);

@@ -1,9 +1,12 @@
 //! Operations shared by the API and the scheduler: jobs (create, change,
 //! delete, view), runs (run now, stop, drop), firing due occurrences,
 //! start-up recovery, and publishing changes to the event feed.
+pub mod alerts;
+pub mod catchup;
 pub mod fire;
 pub mod jobs;
 pub mod publish;
+pub mod retry;
 pub mod runs;
 pub mod seed;
 pub mod startup;

@@ -46,6 +46,7 @@ pub async fn run_now(
                 now,
                 env: env.as_ref().filter(|e| !e.is_empty()),
                 error: None,
+                retry: None,
             };
             runs::insert(c, &run).map(Some)
         })

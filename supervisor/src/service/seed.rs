@@ -17,7 +17,8 @@ fn example(title: &str, job_type: &str, body: &str, schedule: Schedule) -> JobFi
         timeout_ms: None,
         ai: None,
         overlap: Overlap::Queue,
-        catch_up: false,
+        catch_up: Default::default(),
+        limits: Default::default(),
         managed_as: None,
     }
 }

@@ -1,8 +1,9 @@
 //! Start-up recovery: close runs a crashed supervisor left `running` (and
 //! kill what is left of their process trees and groups, and any process
-//! marked with this data directory's `BACKBEAT_INSTANCE`), plan every job, fire
-//! missed occurrences once (trigger `catchup`), and re-queue the runs
-//! that were waiting, so accepted work is never lost.
+//! marked with this data directory's `BACKBEAT_INSTANCE`), plan every job,
+//! handle missed occurrences per each job's `catchUp` (trigger `catchup`,
+//! see `service::catchup`), and re-queue the runs that were waiting (a
+//! retry keeps its `notBefore`), so accepted work is never lost.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,7 +13,8 @@ use crate::db::{jobs, runs};
 use crate::model::{Overlap, Trigger};
 use crate::runner::dispatch::dispatch;
 use crate::runner::process::{instance, kill_leftover_group, kill_marked_leftovers};
-use crate::scheduler::plan::{Fire, SchedulerState};
+use crate::scheduler::plan::SchedulerState;
+use crate::service::catchup;
 use crate::time::now_ms;
 
 pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
@@ -57,30 +59,41 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
 
     let all_jobs = app.db.call(|c| jobs::list(c, None, None)).await?;
     let mut missed = Vec::new();
+    let mut skipped = Vec::new();
     // With the scheduler disabled nothing is planned and nothing caught up.
     if app.config.scheduler_enabled {
         let mut plan = app.schedule();
         for job in &all_jobs {
             plan.upsert(job, now);
-            if let Some(at) = SchedulerState::missed(job, now) {
-                let once = matches!(job.schedule, crate::model::Schedule::Once { .. });
-                if once {
+            if let Some(occurrences) = SchedulerState::missed(job, now) {
+                if occurrences.once {
                     plan.remove(job.id);
                 }
-                missed.push(Fire {
-                    job_id: job.id,
-                    scheduled_for: at,
-                    once,
-                });
+                let decided = catchup::plan(job, &occurrences);
+                missed.extend(decided.fires);
+                if let Some(record) = decided.skipped {
+                    skipped.push((job.clone(), record));
+                }
             }
         }
     }
+    // Recorded first: the record of what did not run precedes the runs.
+    for (job, record) in &skipped {
+        catchup::record_skipped(app, job, *record, now).await;
+    }
 
     let overlap: HashMap<i64, Overlap> = all_jobs.iter().map(|j| (j.id, j.overlap)).collect();
-    for (run_id, job_id, trigger) in app.db.call(|c| runs::queued(c)).await? {
-        let job_overlap = overlap.get(&job_id).copied().unwrap_or(Overlap::Queue);
-        let serial = crate::runner::queue::waits_for_its_job(trigger, job_overlap);
-        app.queue.enqueue(run_id, job_id, serial);
+    for queued in app.db.call(|c| runs::queued(c)).await? {
+        let job_overlap = overlap
+            .get(&queued.job_id)
+            .copied()
+            .unwrap_or(Overlap::Queue);
+        let serial = crate::runner::queue::waits_for_its_job(queued.trigger, job_overlap);
+        app.queue
+            .enqueue_not_before(queued.id, queued.job_id, serial, queued.not_before);
+        if let Some(at) = queued.not_before {
+            crate::runner::dispatch::dispatch_at(app, at);
+        }
     }
     if !missed.is_empty() {
         crate::service::fire::fire_with(app, missed, Trigger::Catchup, now).await;

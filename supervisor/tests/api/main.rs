@@ -5,14 +5,17 @@
 mod fixture;
 
 mod ai;
+mod catch_up;
 mod cli;
 mod cli_doctor;
 mod cli_transfer;
 mod cron;
 mod jobs;
+mod limits;
 mod logs;
 mod real_cli;
 mod recovery;
+mod retries;
 mod runs;
 mod scheduling;
 mod security;
