@@ -5,7 +5,7 @@
 export const PREF_GROUPS = [
   { title: 'Runs', keys: ['defaultTimeoutMs', 'maxConcurrentRuns', 'stopGraceMs'] },
   { title: 'Logs', keys: ['logRetentionPerJob', 'maxLogBytes'] },
-  { title: 'AI', keys: ['aiMode', 'claudeBinary', 'claudeModel', 'claudeEffort', 'claudePermissionMode', 'codexBinary', 'codexModel', 'codexEffort', 'codexSandbox'] },
+  { title: 'AI', keys: ['aiMode', 'claudeBinary', 'claudeModel', 'claudeEffort', 'claudePermissionMode', 'codexBinary', 'codexModel', 'codexEffort', 'codexSandbox', 'aiStallTimeoutMs'] },
 ];
 
 export const PREFS = {
@@ -37,6 +37,8 @@ export const PREFS = {
     meaning: 'Empty uses the CLI’s default.' },
   codexSandbox: { label: 'Codex sandbox', kind: 'enum', values: ['read-only', 'workspace-write', 'danger-full-access'], def: 'danger-full-access',
     meaning: 'What Codex may touch: read-only, the working directory, or everything.' },
+  aiStallTimeoutMs: { label: 'AI stall timeout', kind: 'int', min: 0, max: 604800000, unit: 'ms', def: 900000,
+    meaning: 'An AI run with no output for this long is stopped (ends “timeout”), for AI jobs without their own stall timeout; 0 turns it off.' },
 };
 
 /** Parse and check a raw input value: {value} or {error}. */

@@ -8,7 +8,7 @@ import { withZone, scheduleFallback } from '../../../dashboard/assets/js/schedul
 test('every preference of PRODUCT.md is described and grouped once', () => {
   const keys = ['defaultTimeoutMs', 'aiMode', 'claudeBinary', 'codexBinary', 'claudeModel', 'codexModel',
     'claudeEffort', 'codexEffort', 'claudePermissionMode', 'codexSandbox', 'logRetentionPerJob',
-    'maxConcurrentRuns', 'stopGraceMs', 'maxLogBytes'];
+    'maxConcurrentRuns', 'stopGraceMs', 'maxLogBytes', 'aiStallTimeoutMs'];
   const grouped = PREF_GROUPS.flatMap((g) => g.keys);
   assert.deepEqual([...grouped].sort(), [...keys].sort());
   for (const k of keys) assert.ok(PREFS[k].label && PREFS[k].meaning, k);

@@ -1,6 +1,7 @@
 // Job editor (#/jobs/new, #/jobs/:id/edit): title, type, body (highlighted
-// for shell), schedule builder, cwd, env, timeout, overlap, catch-up and AI
-// overrides with the global defaults as placeholders; AI drafting/refining
+// for shell), schedule builder, cwd, env, timeout, overlap, retries and
+// limits (retry, stall, long-run, catch-up) and AI overrides with the
+// global defaults as placeholders; AI drafting/refining
 // beside it. Server 422 errors are shown next to their field.
 
 import { get, post, patch } from '../api.js';
@@ -15,6 +16,7 @@ import { envEditor } from '../ui/env-editor.js';
 import { aiAssist } from '../ui/ai-assist.js';
 import { aiOverrides } from '../ui/ai-overrides.js';
 import { aboutCard } from '../ui/job-about.js';
+import { retryLimits } from '../ui/retry-limits.js';
 
 const UNITS = [['s', 1000], ['min', 60000], ['h', 3600000]];
 
@@ -26,7 +28,8 @@ const OVERLAP = [
 
 const BLANK = {
   title: '', type: 'script', body: '', schedule: { kind: 'cron', expr: '0 3 * * *' },
-  enabled: true, cwd: null, env: {}, timeoutMs: null, ai: null, overlap: 'queue', catchUp: false,
+  enabled: true, cwd: null, env: {}, timeoutMs: null, ai: null, overlap: 'queue', catchUp: 'none',
+  retry: null, stallTimeoutMs: null, longRunMs: null,
 };
 
 function option(value, label, selected) {
@@ -118,10 +121,7 @@ export default async function editorPage(main, { id }) {
     overlapRadios.map((r) => r.el), overlapError);
   errors.register('overlap', overlapError);
 
-  const catchUp = h('input', { type: 'checkbox', name: 'catchUp' });
-  const catchUpField = h('label', { class: 'check', 'data-field': 'catchUp' }, catchUp,
-    h('span', null, h('strong', null, 'Catch up after downtime'),
-      h('span', { class: 'hint' }, 'If the server was down when this was due, run it once when it starts again.')));
+  const limits = retryLimits({ prefs, errors });
   const enabled = h('input', { type: 'checkbox', name: 'enabled' });
   const enabledField = h('label', { class: 'check', 'data-field': 'enabled' }, enabled,
     h('span', null, h('strong', null, 'Enabled'), h('span', { class: 'hint' }, 'Disabled jobs never fire on their schedule; you can still run them by hand.')));
@@ -139,7 +139,7 @@ export default async function editorPage(main, { id }) {
   const execSection = h('section', { class: 'form-section' },
     h('h2', null, 'Execution'),
     h('div', { class: 'fields' }, cwdField, timeoutField),
-    overlapField, catchUpField, enabledField);
+    overlapField, enabledField);
   const form = h('form', { class: 'card', novalidate: true, 'data-job-form': '' },
     h('section', { class: 'form-section' },
       h('h2', null, 'Job'),
@@ -147,6 +147,7 @@ export default async function editorPage(main, { id }) {
       bodyField),
     h('section', { class: 'form-section' }, h('h2', null, 'Schedule'), schedule.el),
     execSection,
+    limits.el,
     h('section', { class: 'form-section' }, h('h2', null, 'Environment variables'), env.el),
     aiSection,
     h('div', { class: 'form-actions' }, saveBtn, cancelBtn, h('span', { class: 'grow' }), formError));
@@ -174,7 +175,7 @@ export default async function editorPage(main, { id }) {
   schedule.value = start.schedule;
   cwd.value = start.cwd || '';
   setTimeoutMs(start.timeoutMs);
-  catchUp.checked = Boolean(start.catchUp);
+  limits.value = start;
   enabled.checked = start.enabled !== false;
   env.value = start.env;
   ai.value = start.ai;
@@ -234,7 +235,7 @@ export default async function editorPage(main, { id }) {
       env: env.value,
       timeoutMs: timeoutMs(),
       overlap: (overlapRadios.find((r) => r.input.checked) || { value: 'queue' }).value,
-      catchUp: catchUp.checked,
+      ...limits.value,
       enabled: enabled.checked,
       ai: t === 'ai' ? ai.value : null,
     };
@@ -243,7 +244,7 @@ export default async function editorPage(main, { id }) {
 
   function changed() {
     assist.sync();
-    catchUpField.hidden = schedule.value.kind !== 'cron';
+    limits.sync({ type: type.value, scheduleKind: schedule.value.kind });
   }
   form.addEventListener('input', changed);
   form.addEventListener('change', changed);

@@ -10,6 +10,7 @@ import { statusBadge, STATUSES } from '../status.js';
 import { fmtDuration, fmtAbs } from '../time.js';
 import { hashFor } from '../router.js';
 import { icon } from '../icons.js';
+import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
 
 const PAGE = 50;
 
@@ -67,7 +68,8 @@ export default async function historyPage(main, { query }) {
     go({ before: trail.length ? trail[trail.length - 1] : '', trail: prev.join('.') });
   });
 
-  get('/jobs').then(({ jobs }) => {
+  const jobsLoaded = get('/jobs').then(({ jobs }) => {
+    rememberJobs(jobs);
     for (const j of jobs) jobSelect.append(h('option', { value: j.id, selected: j.id === jobId }, `${j.title} (#${j.id})`));
     if (jobId !== null && ![...jobSelect.options].some((o) => o.value === String(jobId))) {
       jobSelect.append(h('option', { value: jobId, selected: true }, `Job #${jobId} (deleted)`));
@@ -79,8 +81,8 @@ export default async function historyPage(main, { query }) {
       h('td', null, h('a', { href: `#/runs/${run.id}`, class: 'mono' }, `#${run.id}`)),
       h('td', null, run.jobTitle || `#${run.jobId}`),
       h('td', null, statusBadge(run.status)),
-      h('td', null, run.trigger),
-      h('td', { title: fmtAbs(run.startedAt || run.queuedAt) }, relTimeEl(run.startedAt || run.queuedAt)),
+      h('td', null, retryWaitEl(run) || run.trigger),
+      h('td', { title: fmtAbs(run.startedAt || run.notBefore || run.queuedAt) }, relTimeEl(run.startedAt || run.notBefore || run.queuedAt)),
       h('td', { class: 'num' }, fmtDuration(run.durationMs)),
       h('td', { class: 'num' }, run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode)),
       h('td', { class: 'error-cell', title: run.error || '' }, run.error || ''));
@@ -94,6 +96,7 @@ export default async function historyPage(main, { query }) {
   let shown = [];
   try {
     const res = await get(`/runs${qs({ limit: PAGE, before, status: statuses, jobId })}`);
+    await jobsLoaded;
     shown = res.runs;
     replace(tbody, shown.length ? shown.map(row)
       : h('tr', null, h('td', { colspan: 8 }, h('div', { class: 'empty' },

@@ -13,6 +13,7 @@ import { icon } from '../icons.js';
 import { toast, toastError } from '../toast.js';
 import { confirmDialog } from '../dialog.js';
 import { fmtAbs } from '../time.js';
+import { retryingEl } from '../ui/retry-chain.js';
 
 /** One job's card; update(job) and addRun(run) keep it current. */
 function jobRow(initial) {
@@ -22,6 +23,7 @@ function jobRow(initial) {
   const toggle = h('input', { type: 'checkbox', role: 'switch' });
   const titleLink = h('a', { class: 'job-title' });
   const meta = h('div', { class: 'job-meta' });
+  const retrying = h('span', { class: 'job-retrying' });
   const desc = h('div', { class: 'desc' });
   const next = h('div', { class: 'next' });
   const strip = h('div', { class: 'job-strip' });
@@ -30,7 +32,7 @@ function jobRow(initial) {
   const delBtn = h('button', { class: 'btn sm ghost danger', type: 'button', 'data-action': 'delete' }, icon('trash'));
   const el = h('article', { class: 'card job', 'data-job-id': job.id },
     h('label', { class: 'switch job-toggle' }, toggle, h('span', { class: 'track' })),
-    h('div', { class: 'job-main' }, titleLink, meta),
+    h('div', { class: 'job-main' }, titleLink, meta, retrying),
     h('div', { class: 'job-schedule' }, desc, next),
     strip,
     h('div', { class: 'job-actions' }, runBtn, editBtn, delBtn));
@@ -114,6 +116,11 @@ function jobRow(initial) {
   function setRuns(list) {
     runs = list;
     renderStrip(strip, runs);
+    renderRetrying();
+  }
+
+  function renderRetrying() {
+    replace(retrying, retryingEl(job, runs));
   }
 
   function addRun(run) {
@@ -125,6 +132,7 @@ function jobRow(initial) {
     if (i >= 0) runs[i] = run;
     else runs = [run, ...runs].sort((a, b) => b.id - a.id).slice(0, STRIP_SIZE);
     renderStrip(strip, runs);
+    renderRetrying();
   }
 
   /** First time on screen: fetch the schedule's words. */

@@ -1,5 +1,5 @@
 // Run detail (#/runs/:id): status, trigger, timings, exit code, error, AI
-// usage and cost, and the live log. Status changes arrive on the log
+// usage and cost, the retry chain (attempt n of m, linked), and the live log. Status changes arrive on the log
 // stream (`status` events) and on /api/events.
 
 import { get, post } from '../api.js';
@@ -12,6 +12,7 @@ import { icon } from '../icons.js';
 import { toastError } from '../toast.js';
 import { stopButton } from '../ui/run-actions.js';
 import { logView } from '../ui/log-view.js';
+import { retryChainEl } from '../ui/retry-chain.js';
 
 function kv(label, value, attrs = {}) {
   return h('div', attrs, h('dt', null, label), h('dd', null, value));
@@ -43,6 +44,14 @@ export default async function runDetailPage(main, { id }) {
   const usageBox = h('div');
   const summary = h('section', { class: 'card' }, h('div', { class: 'card-body' }, facts, errorBox));
 
+  // Filled in once (and again when the run ends: a retry may follow).
+  const chain = h('span');
+  async function loadChain() {
+    const el = await retryChainEl(run).catch(() => null);
+    chain.replaceChildren(...(el ? [el] : []));
+    render();
+  }
+
   function render() {
     setTitle(`Run #${run.id} ${run.status}`, run.jobTitle);
     replace(header,
@@ -60,6 +69,8 @@ export default async function runDetailPage(main, { id }) {
     replace(facts,
       kv('Status', run.status, { 'data-fact': 'status' }),
       kv('Trigger', run.trigger),
+      kv('Attempt', chain, { 'data-fact': 'attempt', hidden: !chain.childNodes.length }),
+      run.status === 'queued' && run.notBefore ? kv('Not before', [timeCell(run.notBefore), ' ', h('span', { class: 'muted small' }, '(', relTimeEl(run.notBefore), ')')], { 'data-fact': 'not-before' }) : null,
       kv('Executor', h('span', { class: 'mono' }, run.executor || '—')),
       kv('Exit code', run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode), { 'data-fact': 'exit' }),
       kv('Scheduled for', timeCell(run.scheduledFor)),
@@ -94,8 +105,10 @@ export default async function runDetailPage(main, { id }) {
     if (!r || r.id !== run.id || r.jobId !== run.jobId) return;
     // Never go back from a final status to an active one on a stale event.
     if (!isActive(run.status) && isActive(r.status)) return;
+    const ended = isActive(run.status) && !isActive(r.status);
     run = { ...run, ...r };
     render();
+    if (ended) setTimeout(loadChain, 300);
   }
 
   const log = logView(run, {
@@ -107,6 +120,7 @@ export default async function runDetailPage(main, { id }) {
     },
   });
   render();
+  loadChain();
   replace(main, header, summary, usageBox, log.el);
   const off = on('run', update);
   return () => {

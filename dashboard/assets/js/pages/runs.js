@@ -9,6 +9,7 @@ import { relTimeEl, elapsedEl } from '../ticker.js';
 import { statusBadge, isActive, FINISHED } from '../status.js';
 import { fmtDuration } from '../time.js';
 import { stopButton } from '../ui/run-actions.js';
+import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
 
 const RECENT = 12;
 
@@ -26,9 +27,9 @@ function activeRow(run, onUpdate) {
     h('td', null, runLink(run)),
     h('td', null, jobLink(run)),
     h('td', null, statusBadge(run.status)),
-    h('td', null, run.trigger),
+    h('td', null, retryWaitEl(run) || run.trigger),
     h('td', null, relTimeEl(since)),
-    h('td', { class: 'num' }, since ? elapsedEl(since) : '—', run.status === 'queued' ? h('span', { class: 'muted small' }, ' waiting') : null),
+    h('td', { class: 'num' }, since ? elapsedEl(since) : '—', run.status === 'queued' ? h('span', { class: 'muted small' }, run.notBefore && Date.parse(run.notBefore) > Date.now() ? ' waiting to retry' : ' waiting') : null),
     h('td', null, h('div', { class: 'cell-actions' },
       h('a', { class: 'btn sm ghost', href: `#/runs/${run.id}` }, 'Log'), stopButton(run, { onDone: onUpdate }))));
 }
@@ -86,10 +87,12 @@ export default async function runsPage(main) {
   }
 
   async function load() {
-    const [act, fin] = await Promise.all([
+    const [act, fin, jobs] = await Promise.all([
       get('/runs?status=running,queued&limit=500'),
       get(`/runs?status=${FINISHED.join(',')}&limit=${RECENT}`),
+      get('/jobs').catch(() => ({ jobs: [] })),
     ]);
+    rememberJobs(jobs.jobs);
     active.clear();
     for (const r of act.runs) active.set(r.id, r);
     recent = fin.runs;
