@@ -71,6 +71,12 @@ pub fn adopt_orphans() {
 pub fn sweep() -> usize {
     let me = process_tree::own_pid();
     let owned = owned();
+    // The cheap check first: usually every child is one tokio owns.
+    if process_tree::own_children()
+        .is_some_and(|children| children.iter().all(|pid| owned.contains(pid)))
+    {
+        return 0;
+    }
     let processes = process_tree::snapshot();
     let adopted: Vec<_> = processes
         .iter()
