@@ -78,3 +78,81 @@ pub fn enqueue(app: &Arc<App>, scheduled: &ScheduledRetry) {
         None => dispatch(app),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::model::limits::Backoff;
+    use crate::model::{JobFields, Overlap, RetryPolicy, Schedule};
+
+    fn failed_run(db: &Db, retry_at: Option<i64>) -> Run {
+        db.blocking(|c| {
+            let fields = JobFields {
+                title: "flaky".into(),
+                job_type: "script".into(),
+                body: "exit 1".into(),
+                schedule: Schedule::Manual,
+                enabled: true,
+                cwd: None,
+                env: Default::default(),
+                timeout_ms: None,
+                ai: None,
+                overlap: Overlap::Queue,
+                catch_up: Default::default(),
+                limits: crate::model::JobLimits {
+                    retry: Some(RetryPolicy {
+                        attempts: 1,
+                        delay_ms: 1000,
+                        backoff: Backoff::Fixed,
+                        max_delay_ms: 1000,
+                    }),
+                    ..Default::default()
+                },
+                managed_as: None,
+            };
+            let job = jobs::insert(c, &fields, 0)?;
+            let id = runs::insert(
+                c,
+                &NewRun {
+                    job_id: job.id,
+                    status: RunStatus::Failure,
+                    trigger: Trigger::Manual,
+                    scheduled_for: None,
+                    now: 10_000,
+                    env: None,
+                    error: Some("exit code 1"),
+                    retry: None,
+                },
+            )?;
+            c.execute(
+                "UPDATE runs SET retry_at = ?2 WHERE id = ?1",
+                rusqlite::params![id, retry_at],
+            )?;
+            Ok(runs::get(c, id)?.expect("inserted"))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reported_rate_limit_reset_replaces_the_delay_and_the_last_attempt_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("db.sqlite")).unwrap();
+        let plain = failed_run(&db, None);
+        let retry = db.blocking(|c| schedule(c, &plain)).unwrap().unwrap();
+        assert_eq!(retry.run.not_before, Some(11_000), "finished + delayMs");
+        assert_eq!((retry.run.attempt, retry.run.retry_of), (2, Some(plain.id)));
+        assert!(retry.serial);
+
+        let limited = failed_run(&db, Some(70_000));
+        let retry = db.blocking(|c| schedule(c, &limited)).unwrap().unwrap();
+        assert_eq!(retry.run.not_before, Some(70_000), "waits for the reset");
+
+        let mut last = retry.run.clone();
+        last.status = RunStatus::Failure;
+        assert!(
+            db.blocking(|c| schedule(c, &last)).unwrap().is_none(),
+            "attempt 2 of a 1-retry policy is the last"
+        );
+    }
+}
