@@ -21,6 +21,8 @@ pub struct Config {
     pub auth_disabled: bool,
     /// Host names accepted besides localhost, 127.0.0.1, [::1] and `host`.
     pub extra_allowed_hosts: Vec<String>,
+    /// HTTP timeouts and connection cap (`BACKBEAT_HTTP_*`).
+    pub http: crate::api::limits::HttpLimits,
 }
 
 impl Config {
@@ -79,6 +81,7 @@ impl Config {
             token_override: non_empty("BACKBEAT_TOKEN").map(|t| t.trim().to_string()),
             auth_disabled,
             extra_allowed_hosts,
+            http: crate::api::limits::HttpLimits::from_lookup(&get)?,
         })
     }
 

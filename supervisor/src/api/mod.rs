@@ -1,6 +1,7 @@
-//! The HTTP server (hyper, HTTP/1.1): accept loop with graceful drain, the
-//! security checks every request passes (Host, token, Origin, body), and
-//! the route table. One file per resource below.
+//! The HTTP server (hyper, HTTP/1.1): accept loop with graceful drain,
+//! connection cap and accept back-off, the checks every request passes
+//! (head size, Host, token, Origin, body), and the route table. One file
+//! per resource below.
 
 mod ai;
 pub mod auth;
@@ -8,6 +9,7 @@ mod body;
 mod error;
 mod events;
 mod jobs;
+pub mod limits;
 mod logs;
 mod query;
 mod runs;
@@ -23,26 +25,44 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use self::body::Response;
 use self::error::{ApiError, ApiResult};
 use crate::app::App;
 
 /// Serves until the app's shutdown token fires, then drains connections
-/// (at most `drain` long).
+/// (at most `drain` long). At most `max_connections` are open at once
+/// (more wait in the listen backlog); a client that does not send a full
+/// request head in time (also between kept-alive requests) is dropped.
 pub async fn serve(app: Arc<App>, listener: TcpListener, drain: Duration) {
     let graceful = GracefulShutdown::new();
+    let limits = app.config.http.clone();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut http = http1::Builder::new();
+    http.keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits::HYPER_MAX_BUF)
+        .max_headers(limits::HYPER_MAX_HEADERS);
+    let mut accept_errors = AcceptBackoff::default();
     loop {
+        let slot = tokio::select! {
+            _ = app.shutdown.cancelled() => break,
+            slot = slots.clone().acquire_owned() => slot.expect("never closed"),
+        };
         let (stream, _) = tokio::select! {
             _ = app.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
+                Ok(conn) => {
+                    accept_errors.recovered();
+                    conn
+                }
                 Err(e) => {
-                    eprintln!("backbeat: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(accept_errors.failed(&e)).await;
                     continue;
                 }
             },
@@ -53,19 +73,50 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, drain: Duration) {
             let app = app.clone();
             async move { Ok::<_, std::convert::Infallible>(handle(app, req).await) }
         });
-        let conn = http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(slot);
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(drain, graceful.shutdown()).await;
 }
 
+/// Failed `accept`s: out of file descriptors (or memory) is not fixed by
+/// retrying at once, so wait, longer each time (10 ms … 1 s), and say so
+/// once per streak instead of once per attempt.
+#[derive(Default)]
+struct AcceptBackoff {
+    streak: u32,
+}
+
+impl AcceptBackoff {
+    fn failed(&mut self, error: &std::io::Error) -> Duration {
+        if self.streak == 0 {
+            eprintln!(
+                "backbeat: accept failed: {error}; new connections wait until it recovers (BACKBEAT_HTTP_MAX_CONNECTIONS caps open connections)"
+            );
+        }
+        self.streak = self.streak.saturating_add(1);
+        Duration::from_millis(10u64 << self.streak.min(7)).min(Duration::from_secs(1))
+    }
+
+    fn recovered(&mut self) {
+        if self.streak > 0 {
+            eprintln!(
+                "backbeat: accepting connections again after {} failed attempts",
+                self.streak
+            );
+            self.streak = 0;
+        }
+    }
+}
+
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response {
+    if let Some(refusal) = head_too_large(&req) {
+        return refusal.into_response();
+    }
     if !auth::host_allowed(&app.config, &req) {
         return ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,
@@ -80,6 +131,39 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response {
     }
 }
 
+/// 414 for a long URI, 431 for large headers, with the JSON error body.
+fn head_too_large(req: &Request<Incoming>) -> Option<ApiError> {
+    let uri_bytes = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_bytes > limits::MAX_URI_BYTES {
+        return Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!(
+                "the request URI is {uri_bytes} bytes; at most {} are accepted",
+                limits::MAX_URI_BYTES
+            ),
+        ));
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > limits::MAX_HEADER_BYTES || req.headers().len() > limits::MAX_HEADERS {
+        return Some(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "the request headers are too large ({} headers, {header_bytes} bytes); at most {} headers and {} bytes are accepted",
+                req.headers().len(),
+                limits::MAX_HEADERS,
+                limits::MAX_HEADER_BYTES
+            ),
+        ));
+    }
+    None
+}
+
 async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
     let path = req.uri().path().to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -92,7 +176,9 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         ["assets", rest @ ..] if matches!(method, Method::GET | Method::HEAD) => {
             return statics::asset(&rest.join("/"));
         }
-        ["api", "health"] if method == Method::GET => return settings::health(app),
+        ["api", "health"] if matches!(method, Method::GET | Method::HEAD) => {
+            return settings::health(app);
+        }
         ["api", ..] | ["metrics"] => {}
         _ => return Err(ApiError::not_found(format!("no route for {method} {path}"))),
     }
@@ -135,9 +221,7 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         (&M::GET, ["jobs"]) => jobs::list(app, &req).await,
         (&M::POST, ["jobs"]) => jobs::create(app, req).await,
         (&M::GET, ["jobs", id]) => jobs::get(app, jobs::parse_id(id, "job")?).await,
-        (&M::PATCH | &M::PUT, ["jobs", id]) => {
-            jobs::update(app, jobs::parse_id(id, "job")?, req).await
-        }
+        (&M::PATCH, ["jobs", id]) => jobs::update(app, jobs::parse_id(id, "job")?, req).await,
         (&M::DELETE, ["jobs", id]) => jobs::delete(app, jobs::parse_id(id, "job")?).await,
         (&M::POST, ["jobs", id, "runs"]) => {
             jobs::run_now(app, jobs::parse_id(id, "job")?, req).await
