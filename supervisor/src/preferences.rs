@@ -145,6 +145,9 @@ impl Preferences {
             if value.is_empty() {
                 return Err(Invalid::value(key, "must name a CLI binary or path"));
             }
+            if value.contains('\0') {
+                return Err(Invalid::value(key, "must not contain NUL bytes"));
+            }
         }
         Ok(())
     }

@@ -187,15 +187,13 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// An integer; a fractional number or another type is a 400.
+    /// An integer (`5` or `5.0`, as JSON Schema counts them); a
+    /// fractional number or another type is a 400, an integer beyond 64
+    /// bits a 422.
     pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, Invalid> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => match n.as_i64() {
-                Some(i) => Ok(Some(i)),
-                None if n.as_u64().is_some() => Err(Invalid::value(self.path(key), "is too large")),
-                None => Err(Invalid::wrong_type(self.path(key), "an integer")),
-            },
+            Some(Value::Number(n)) => integer(n).map(Some).map_err(|e| e.at(self.path(key))),
             Some(_) => Err(Invalid::wrong_type(self.path(key), "an integer")),
         }
     }
@@ -206,6 +204,40 @@ impl<'a> Fields<'a> {
             Some(Value::Object(map)) => Ok(Some(Fields::new(map, &self.path(key)))),
             Some(_) => Err(Invalid::wrong_type(self.path(key), "a JSON object")),
         }
+    }
+}
+
+/// Why a JSON number is not an `i64`, before the field is known.
+pub enum NotAnInteger {
+    Fractional,
+    TooLarge,
+}
+
+impl NotAnInteger {
+    pub fn at(self, field: String) -> Invalid {
+        match self {
+            NotAnInteger::Fractional => Invalid::wrong_type(field, "an integer"),
+            NotAnInteger::TooLarge => Invalid::value(field, "is too large"),
+        }
+    }
+}
+
+/// A JSON number as an `i64`: integers and integral floats (`874763.0`).
+pub fn integer(n: &serde_json::Number) -> Result<i64, NotAnInteger> {
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    if n.as_u64().is_some() {
+        return Err(NotAnInteger::TooLarge);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() != 0.0 || !f.is_finite() => Err(NotAnInteger::Fractional),
+        // 2^63 is the first float past i64::MAX.
+        Some(f) if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) => {
+            Ok(f as i64)
+        }
+        Some(_) => Err(NotAnInteger::TooLarge),
+        None => Err(NotAnInteger::Fractional),
     }
 }
 

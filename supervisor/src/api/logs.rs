@@ -31,11 +31,13 @@ const CHUNK: usize = 64 * 1024;
 fn offset_of(req: &Request<Incoming>) -> Result<u64, ApiError> {
     let query = Query::of(req);
     let from_query = query.int("offset")?;
+    // Not a byte offset: ignored, as EventSource clients cannot fix it.
     let from_header = req
         .headers()
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| i64::try_from(v).ok());
     match from_header.or(from_query) {
         Some(offset) if offset < 0 => Err(ApiError::bad_request("offset must be 0 or more")),
         Some(offset) => Ok(offset as u64),
@@ -57,7 +59,13 @@ pub async fn text(app: &Arc<App>, id: i64, req: &Request<Incoming>) -> ApiResult
             ));
         }
     };
-    file.seek(std::io::SeekFrom::Start(offset))
+    // Past the end (even past i64::MAX, where seek fails) is an empty body.
+    let size = file
+        .metadata()
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .len();
+    file.seek(std::io::SeekFrom::Start(offset.min(size)))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     // An I/O error mid-way ends the body early.
@@ -132,10 +140,16 @@ async fn follow(
             send(sse::event("log", Some(&offset.to_string()), &data)).await?;
         }
         if finished {
+            // The log's final size, also when the client asked for an
+            // offset past it.
+            let size = file
+                .as_ref()
+                .and_then(|f| f.metadata().ok())
+                .map_or(0, |m| m.len());
             send(sse::event(
                 "end",
                 None,
-                &json!({ "offset": offset }).to_string(),
+                &json!({ "offset": offset.min(size) }).to_string(),
             ))
             .await?;
             return Ok(());

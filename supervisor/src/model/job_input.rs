@@ -140,7 +140,7 @@ impl JobFields {
         errors.take(fields.reject_unknown(WRITABLE, READ_ONLY));
         let mut job = JobFields::from_job(existing);
         for key in [
-            "title", "type", "body", "schedule", "enabled", "overlap", "catchUp",
+            "title", "type", "body", "schedule", "enabled", "env", "overlap", "catchUp",
         ] {
             if let Some(Value::Null) = fields.raw(key) {
                 errors.push(Invalid::value(key, "cannot be null"));
@@ -269,6 +269,9 @@ fn parse_body(body: &str) -> Result<String, Invalid> {
     if body.trim().is_empty() {
         return Err(Invalid::value("body", "must not be empty"));
     }
+    if body.contains('\0') {
+        return Err(Invalid::value("body", "must not contain NUL bytes"));
+    }
     Ok(body.to_string())
 }
 
@@ -321,6 +324,7 @@ fn parse_cwd(fields: &Fields) -> Result<Option<String>, Invalid> {
     match fields.opt_str("cwd")? {
         None => Ok(None),
         Some(cwd) if cwd.trim().is_empty() => Ok(None),
+        Some(cwd) if cwd.contains('\0') => Err(Invalid::value("cwd", "must not contain NUL bytes")),
         Some(cwd) if !cwd.starts_with('/') => Err(Invalid::value(
             "cwd",
             format!("must be an absolute path (or null for your home directory), got {cwd:?}"),

@@ -9,6 +9,7 @@ mod catch_up;
 mod cli;
 mod cli_doctor;
 mod cli_transfer;
+mod contract;
 mod cron;
 mod jobs;
 mod limits;
