@@ -42,6 +42,7 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         action: Option<JobsAction>,
+        /// Print JSON (for scripts) instead of text for people.
         #[arg(long, global = true)]
         json: bool,
     },
@@ -58,6 +59,7 @@ pub enum Command {
         /// How many runs (1–500).
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// Print JSON (for scripts) instead of text for people.
         #[arg(long)]
         json: bool,
     },
@@ -73,6 +75,7 @@ pub enum Command {
         /// Return once the stop is requested, without waiting for the end.
         #[arg(long)]
         no_wait: bool,
+        /// Print JSON (for scripts) instead of text for people.
         #[arg(long)]
         json: bool,
     },
@@ -85,6 +88,7 @@ pub enum Command {
     Import(ImportArgs),
     /// Check the installation: directories, lock, port, token, executors, AI CLIs, disk.
     Doctor {
+        /// Print JSON (for scripts) instead of text for people.
         #[arg(long)]
         json: bool,
     },
@@ -188,6 +192,7 @@ pub struct RunArgs {
     /// Stream the log until the run ends, then print the outcome.
     #[arg(long, short)]
     pub follow: bool,
+    /// Print JSON (for scripts) instead of text for people.
     #[arg(long)]
     pub json: bool,
 }
@@ -216,6 +221,7 @@ pub struct ImportArgs {
     /// With --sync: delete jobs this file once created that it no longer lists.
     #[arg(long, requires = "sync")]
     pub prune: bool,
+    /// Print JSON (for scripts) instead of text for people.
     #[arg(long)]
     pub json: bool,
 }
