@@ -67,9 +67,13 @@ let
         description = "What happens when a run is due while one is still running.";
       };
       catchUp = mkOption {
-        type = types.bool;
-        default = false;
-        description = "Run an occurrence missed while Backbeat was down, once, at start.";
+        type = types.enum [
+          "none"
+          "last"
+          "all"
+        ];
+        default = "none";
+        description = "Occurrences missed while Backbeat was down: none run, the latest runs, or all run (at most 10).";
       };
     };
   };

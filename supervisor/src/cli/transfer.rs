@@ -144,7 +144,12 @@ impl Change {
             .as_object()
             .into_iter()
             .flatten()
-            .filter(|(key, value)| !same(&existing[key.as_str()], value))
+            .filter(|(key, value)| match key.as_str() {
+                // The server completes a retry policy with its defaults:
+                // only the parts given need to match.
+                "retry" => !covers(&existing["retry"], value),
+                _ => !same(&existing[key.as_str()], value),
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let id = existing["id"].as_i64().unwrap_or(0);
@@ -179,6 +184,16 @@ fn same(a: &Value, b: &Value) -> bool {
             a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
         }
         _ => a == b,
+    }
+}
+
+/// `wanted`'s fields all have their values in `existing` (which may have more).
+fn covers(existing: &Value, wanted: &Value) -> bool {
+    match (existing, wanted) {
+        (Value::Object(e), Value::Object(w)) => w
+            .iter()
+            .all(|(k, v)| same(e.get(k).unwrap_or(&Value::Null), v)),
+        _ => same(existing, wanted),
     }
 }
 

@@ -371,9 +371,9 @@ fn the_nix_modules_jobs_file_syncs() {
           nightly-backup = {{ title = "Nightly backup"; type = "script"; body = "restic backup ~/notes";
             schedule = {{ kind = "cron"; expr = "0 3 * * *"; timezone = "Europe/Paris"; }};
             enabled = true; cwd = null; env = {{ RESTIC_REPOSITORY = "/b"; }}; timeoutMs = 3600000;
-            overlap = "queue"; catchUp = false; _module = {{ args = {{ }}; }}; }};
+            overlap = "queue"; catchUp = "none"; retry = {{ attempts = 2; }}; _module = {{ args = {{ }}; }}; }};
           ping = {{ title = null; type = "script"; body = "true"; schedule = {{ kind = "manual"; }};
-            enabled = false; cwd = null; env = {{ }}; timeoutMs = null; overlap = "skip"; catchUp = false; }};
+            enabled = false; cwd = null; env = {{ }}; timeoutMs = null; overlap = "skip"; catchUp = "last"; }};
         }}"#
     );
     let out = std::process::Command::new("nix-instantiate")
@@ -400,7 +400,9 @@ fn the_nix_modules_jobs_file_syncs() {
     let backup = by_title(&all, "Nightly backup");
     assert_eq!(backup["timeoutMs"], 3600000);
     assert_eq!(backup["managedAs"], "nightly-backup");
+    assert_eq!(backup["retry"]["attempts"], 2, "{backup}");
     assert_eq!(by_title(&all, "ping")["overlap"], "skip");
+    assert_eq!(by_title(&all, "ping")["catchUp"], "last");
     let out = backbeat(&server, &["import", "--sync", path, "--prune", "--json"]);
     assert_eq!(out.ok().json()["unchanged"].as_array().unwrap().len(), 2);
 }
