@@ -151,6 +151,16 @@ fn url(config: &Config) -> anyhow::Result<bool> {
             ),
         ));
     }
+    // A link the running server would refuse is worse than none.
+    let client = http::Client::new(config)?;
+    match client.get("/api/preferences") {
+        Ok(_) => {}
+        Err(e) if Exit::code_of(&e) == Exit::UNREACHABLE => eprintln!(
+            "note: Backbeat does not answer at {} yet; start it with `backbeat`",
+            client.base
+        ),
+        Err(e) => return Err(e),
+    }
     let base = http::base_url(config);
     match token {
         Some(token) => println!("{base}/?token={token}"),

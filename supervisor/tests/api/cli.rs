@@ -164,6 +164,13 @@ fn the_client_says_when_no_server_is_running() {
     let out = backbeat_with(&server, &["jobs"], "", &[("PORT", "1")]);
     assert_eq!(out.code, Some(3));
     assert!(out.stderr.contains("is it running?"), "{}", out.stderr);
+    // `url` still prints the link (the token is known), and says why it will not open yet.
+    let out = backbeat_with(&server, &["url"], "", &[("PORT", "1")]);
+    assert_eq!(
+        out.ok().stdout,
+        format!("http://127.0.0.1:1/?token={}\n", crate::fixture::TOKEN)
+    );
+    assert!(out.stderr.contains("does not answer"), "{}", out.stderr);
     // BACKBEAT_URL wins over HOST/PORT.
     let url = server.base.clone();
     backbeat_with(
@@ -548,15 +555,18 @@ fn without_a_token_the_client_says_how_and_never_writes_one() {
         out.stdout.trim(),
         format!("{}/?token={}", server.base, crate::fixture::TOKEN)
     );
-    // A wrong one is named as such.
+    // A wrong one is named as such, and `url` prints no link with it.
     std::fs::write(&token_file, "not-the-token\n").unwrap();
-    let out = no_token(&["jobs"]);
-    assert_eq!(out.code, Some(5));
-    assert!(
-        out.stderr.contains("refused the token from"),
-        "{}",
-        out.stderr
-    );
+    for verb in ["jobs", "url"] {
+        let out = no_token(&[verb]);
+        assert_eq!(out.code, Some(5), "{verb}");
+        assert_eq!(out.stdout, "", "{verb}");
+        assert!(
+            out.stderr.contains("refused the token from"),
+            "{verb}: {}",
+            out.stderr
+        );
+    }
     assert_eq!(
         std::fs::read_to_string(&token_file).unwrap(),
         "not-the-token\n"
