@@ -43,6 +43,20 @@ pub fn spawn(command: &mut Command) -> io::Result<(Child, Owned)> {
     Ok((child, Owned(pid)))
 }
 
+/// Runs `command` to its end with stdout captured (stdin and stderr as
+/// the command says), killing it after `limit`; `None` if it could not be
+/// started or took too long.
+pub async fn output(command: &mut Command, limit: Duration) -> Option<std::process::Output> {
+    command
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let (child, _owned) = spawn(command).ok()?;
+    tokio::time::timeout(limit, child.wait_with_output())
+        .await
+        .ok()?
+        .ok()
+}
+
 /// Makes the supervisor a child subreaper and starts the sweep task.
 pub fn adopt_orphans() {
     if let Err(e) = process_tree::become_subreaper() {
@@ -96,7 +110,9 @@ pub fn sweep() -> usize {
         process_tree::reap_if_exited(orphan.pid);
     }
     if killed > 0 {
-        eprintln!("backbeat: SIGKILL to {killed} processes left behind by a runner that died");
+        eprintln!(
+            "backbeat: SIGKILL to {killed} processes left behind by a runner that died (children not spawned through runner::orphans::spawn)"
+        );
     }
     adopted.len()
 }

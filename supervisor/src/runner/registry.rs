@@ -165,30 +165,20 @@ async fn describe(path: &Path) -> Option<Describe> {
     command
         .arg("--describe")
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let (child, _owned) = super::orphans::spawn(&mut command).ok()?;
-    let output = tokio::time::timeout(Duration::from_secs(2), child.wait_with_output())
-        .await
-        .ok()?
-        .ok()?;
+        .stderr(std::process::Stdio::null());
+    let output = super::orphans::output(&mut command, Duration::from_secs(2)).await?;
     let text = String::from_utf8_lossy(&output.stdout);
     serde_json::from_str(text.lines().next()?).ok()
 }
 
 /// The first line `<path> --version` prints (5 s at most), for `doctor`.
 pub async fn version_line(path: &Path) -> Option<String> {
-    let output = tokio::process::Command::new(path)
+    let mut command = tokio::process::Command::new(path);
+    command
         .arg("--version")
         .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(5), output)
-        .await
-        .ok()?
-        .ok()?;
+        .stderr(std::process::Stdio::null());
+    let output = super::orphans::output(&mut command, Duration::from_secs(5)).await?;
     let text = String::from_utf8_lossy(&output.stdout);
     Some(text.lines().next()?.trim().to_string()).filter(|l| !l.is_empty())
 }

@@ -210,7 +210,7 @@ fn nothing_survives_a_stop_even_when_the_runner_is_sigkilled() {
 #[test]
 fn nothing_survives_a_timeout() {
     let case = Case::new("timeout");
-    let run = case.start_tree("sleep 1000", Some(3000));
+    let run = case.start_tree("sleep 1000", Some(6000));
     let run = case.server.wait_finished(run);
     assert_eq!(run["status"], "timeout", "{run}");
     case.assert_no_survivors(5, "a timeout");
