@@ -242,7 +242,7 @@ test('a large log opens at its tail, whole lines only, with the full log a downl
   await server.api('DELETE', `/jobs/${job.id}`);
 });
 
-test('stops a long run from the Runs page; it ends as failure "stopped by user"', async () => {
+test('stops a long run from the Runs page; it ends as failure "stopped by user", shown as "stopped by you"', async () => {
   const job = await server.api('POST', '/jobs', {
     title: 'E2E sleeper', type: 'script', body: 'echo sleeping\nsleep 30\n', schedule: { kind: 'manual' },
   });
@@ -261,7 +261,7 @@ test('stops a long run from the Runs page; it ends as failure "stopped by user"'
 
   await row.locator(`[data-stop="${run.id}"]`).click();
   const done = page.locator(`[data-recent-runs] tr[data-run-id="${run.id}"]`);
-  await textMatches(done, /failure.*stopped by user/, 10000);
+  await textMatches(done, /stopped by you.*stopped by user/, 10000);
   await row.waitFor({ state: 'detached' });
   const after = await server.api('GET', `/runs/${run.id}`);
   assert.equal(after.status, 'failure');
@@ -312,16 +312,17 @@ test('filters history by status and by job', async () => {
   await page.locator(`[data-history] tr[data-run-id="${ids.greetingRun}"]`).waitFor();
   await page.locator(`[data-history] tr[data-run-id="${ids.sleeperRun}"]`).waitFor();
 
-  await page.locator('label', { has: page.locator('[data-status-filter="failure"]') }).click();
-  await urlMatches(/#\/history\?status=failure$/);
+  // The sleeper was stopped by the user: "stopped", not "failure".
+  await page.locator('label', { has: page.locator('[data-status-filter="stopped"]') }).click();
+  await urlMatches(/#\/history\?status=stopped$/);
   await page.locator(`[data-history] tr[data-run-id="${ids.sleeperRun}"]`).waitFor();
   assert.equal(await page.locator(`[data-history] tr[data-run-id="${ids.greetingRun}"]`).count(), 0);
   const statuses = await page.locator('[data-history] tr[data-status]').evaluateAll((rows) => rows.map((r) => r.dataset.status));
-  assert.ok(statuses.length > 0 && statuses.every((s) => s === 'failure'), statuses.join());
+  assert.ok(statuses.length > 0 && statuses.every((s) => s === 'stopped'), statuses.join());
 
   // A second status widens the filter (multi-select).
   await page.locator('label', { has: page.locator('[data-status-filter="success"]') }).click();
-  await urlMatches(/status=success%2Cfailure/);
+  await urlMatches(/status=success%2Cstopped/);
   await page.locator(`[data-history] tr[data-run-id="${ids.greetingRun}"]`).waitFor();
   await page.locator(`[data-history] tr[data-run-id="${ids.sleeperRun}"]`).waitFor();
 

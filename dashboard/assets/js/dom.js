@@ -70,3 +70,18 @@ export function isTyping(e) {
 export function loading(text = 'Loading…') {
   return h('div', { class: 'loading' }, h('span', { class: 'spinner' }), text);
 }
+
+/**
+ * Re-render `container` with `render()` without losing keyboard focus: the
+ * focused element's `data-focus-key` is looked up again afterwards; if it
+ * is gone, focus goes to `fallback(key)` (an element, or null for none).
+ */
+export function keepFocus(container, render, fallback = () => null) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset.focusKey : null;
+  render();
+  if (!key) return;
+  const same = container.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  const target = same || fallback(key);
+  if (target && document.activeElement !== target) target.focus({ preventScroll: !!same });
+}

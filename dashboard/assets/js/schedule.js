@@ -3,7 +3,7 @@
 // manual schedules are described locally.
 
 import { post } from './api.js';
-import { fmtAbs } from './time.js';
+import { fmtAbs, fmtClock } from './time.js';
 
 const cache = new Map();
 
@@ -16,8 +16,18 @@ export async function previewCron(expr, timezone, { count = 5, signal } = {}) {
   const body = { expr, count };
   if (timezone) body.timezone = timezone;
   const res = await post('/cron/preview', body, { signal });
+  res.description = localizeClock(res.description);
   cache.set(key(expr, timezone), Promise.resolve(res.description));
   return res;
+}
+
+/**
+ * The server writes clock times as 24-hour "HH:MM"; show them the way the
+ * browser's locale writes times everywhere else on the page ("3:00 AM" in
+ * en-US), so 12- and 24-hour times never stand side by side.
+ */
+export function localizeClock(text) {
+  return String(text).replace(/\b([01]?\d|2[0-3]):([0-5]\d)\b(?!:)/g, (_, hh, mm) => fmtClock(Number(hh), Number(mm)));
 }
 
 /** Cached description of a cron expression ("At 03:00 every day"). */
@@ -71,4 +81,4 @@ export const CRON_PRESETS = [
   ['Weekdays 09:00', '0 9 * * 1-5'],
   ['Mondays 09:00', '0 9 * * 1'],
   ['Monthly, 1st', '0 0 1 * *'],
-];
+].map(([label, expr]) => [localizeClock(label), expr]);

@@ -94,6 +94,11 @@ export function fmtTime(date) {
   return timeFmt.format(new Date(date));
 }
 
+/** A wall-clock time of day in the locale's style: fmtClock(15, 5) → "15:05" or "3:05 PM". */
+export function fmtClock(hour, minute) {
+  return timeFmt.format(new Date(2000, 0, 1, hour, minute));
+}
+
 function pad(n, w = 2) {
   return String(n).padStart(w, '0');
 }

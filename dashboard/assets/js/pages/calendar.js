@@ -12,6 +12,7 @@ import { hashFor } from '../router.js';
 import { icon } from '../icons.js';
 
 const MONTH_CELL_GROUPS = 3;
+const phone = window.matchMedia('(max-width: 720px)');
 const WEEK_SPLIT_MAX = 4; // more runs of one job in a day are collapsed
 
 const dowFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
@@ -21,7 +22,7 @@ const rangeFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'sh
 function occLink(group, { showAll = false } = {}) {
   const times = group.times.map(fmtTime);
   const title = `${group.title}: ${group.count === 1 ? times[0] : `${group.count}× (${times[0]}–${times[times.length - 1]})`}`;
-  return h('a', { class: 'occ', href: `#/jobs/${group.jobId}/edit`, title, 'data-occ-job': group.jobId, style: { '--job-hue': String((group.jobId * 67) % 360) } },
+  return h('a', { class: 'occ', href: `#/jobs/${group.jobId}`, title, 'data-occ-job': group.jobId, style: { '--job-hue': String((group.jobId * 67) % 360) } },
     h('time', { datetime: group.first }, times[0]),
     h('span', { class: 't' }, group.title),
     group.count > 1 && !showAll ? h('span', { class: 'n' }, `×${group.count}`) : null);
@@ -82,6 +83,11 @@ export default async function calendarPage(main, { query }) {
       h('div', null, h('strong', null, 'Not everything fits'), 'There are more than 5000 upcoming runs in this range; the last ones are not shown. Try the week view.')) : null);
 
     grid.replaceChildren();
+    if (view === 'week' && !phone.matches) {
+      renderHourGrid(byDay);
+      return;
+    }
+    grid.classList.remove('hour-grid');
     for (const d of days.slice(0, 7)) grid.append(h('div', { class: 'cal-dow', 'aria-hidden': 'true' }, dowFmt.format(d)));
     for (const d of days) {
       const key = dayKey(d);
@@ -116,6 +122,39 @@ export default async function calendarPage(main, { query }) {
         }
       }
       grid.append(cell);
+    }
+  }
+
+  // The week on a wide screen: hours down the side, days across; each
+  // hour cell lists that hour's runs (a busy job as one line with a count).
+  function renderHourGrid(byDay) {
+    grid.classList.add('hour-grid');
+    grid.append(h('div', { class: 'cal-dow hour-corner', 'aria-hidden': 'true' }));
+    for (const d of days) {
+      const key = dayKey(d);
+      grid.append(h('div', { class: `cal-dow${key === today ? ' today' : ''}`, 'data-day': key }, dayFmt.format(d)));
+    }
+    const byHour = new Map();
+    for (const d of days) {
+      for (const o of byDay.get(dayKey(d)) || []) {
+        const k = `${dayKey(d)}/${new Date(o.at).getHours()}`;
+        if (!byHour.has(k)) byHour.set(k, []);
+        byHour.get(k).push(o);
+      }
+    }
+    const hourFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric' });
+    for (let hour = 0; hour < 24; hour += 1) {
+      const at = new Date(days[0]); at.setHours(hour, 0, 0, 0);
+      grid.append(h('div', { class: 'hour-label', 'data-hour': hour }, hourFmt.format(at)));
+      for (const d of days) {
+        const key = dayKey(d);
+        const list = byHour.get(`${key}/${hour}`) || [];
+        const cls = ['hour-cell'];
+        if (key === today) cls.push('today');
+        if (key < today) cls.push('past');
+        grid.append(h('div', { class: cls.join(' '), 'data-day': key, 'data-hour': hour },
+          collapseByJob(list).map((g) => occLink(g))));
+      }
     }
   }
 

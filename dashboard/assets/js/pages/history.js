@@ -6,7 +6,7 @@ import { get, qs } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
 import { on } from '../events.js';
 import { relTimeEl } from '../ticker.js';
-import { statusBadge, STATUSES } from '../status.js';
+import { runBadge, shownStatus, SHOWN_STATUSES } from '../status.js';
 import { fmtDuration, fmtAbs } from '../time.js';
 import { hashFor } from '../router.js';
 import { icon } from '../icons.js';
@@ -16,7 +16,11 @@ const PAGE = 50;
 
 export default async function historyPage(main, { query }) {
   setTitle('History');
-  const statuses = (query.status || '').split(',').filter((s) => STATUSES.includes(s));
+  const statuses = (query.status || '').split(',').filter((s) => SHOWN_STATUSES.includes(s));
+  // "stopped" is a failure whose error says so: ask the API for failures
+  // and sort them out here ("failure" alone leaves stopped runs out).
+  const apiStatuses = [...new Set(statuses.map((s) => (s === 'stopped' ? 'failure' : s)))];
+  const wanted = (run) => !statuses.length || statuses.includes(shownStatus(run));
   const jobId = /^\d+$/.test(query.jobId || '') ? Number(query.jobId) : null;
   const before = /^\d+$/.test(query.before || '') ? Number(query.before) : null;
   // Cursors of the pages we came through, so "← Newer" can step back.
@@ -27,7 +31,7 @@ export default async function historyPage(main, { query }) {
     location.hash = hashFor('history', next);
   }
 
-  const checks = STATUSES.map((s) => {
+  const checks = SHOWN_STATUSES.map((s) => {
     const input = h('input', { type: 'checkbox', value: s, checked: statuses.includes(s), 'data-status-filter': s });
     input.addEventListener('change', () => {
       const chosen = checks.filter((c) => c.checked).map((c) => c.value);
@@ -55,7 +59,7 @@ export default async function historyPage(main, { query }) {
         h('div', { class: 'field' }, h('span', { class: 'label', style: { fontWeight: 600, fontSize: '0.82rem', color: 'var(--text-2)' } }, 'Job'), jobSelect),
         clear)),
     h('section', { class: 'card section' },
-      h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table phone-stack' },
         h('thead', null, h('tr', null,
           ['Run', 'Job', 'Status', 'Trigger', 'Started', 'Duration', 'Exit', 'Error'].map((t, i) =>
             h('th', { class: i === 5 || i === 6 ? 'num' : null }, t)))),
@@ -77,12 +81,14 @@ export default async function historyPage(main, { query }) {
   }).catch(() => {});
 
   function row(run) {
-    const tr = h('tr', { class: 'clickable', 'data-run-id': run.id, 'data-status': run.status },
+    const tr = h('tr', { class: 'clickable', 'data-run-id': run.id, 'data-status': shownStatus(run) },
       h('td', null, h('a', { href: `#/runs/${run.id}`, class: 'mono' }, `#${run.id}`)),
-      h('td', null, run.jobTitle || `#${run.jobId}`),
-      h('td', null, statusBadge(run.status)),
+      h('td', null, h('a', { href: `#/jobs/${run.jobId}`, 'data-job-link': '' }, run.jobTitle || `Job #${run.jobId}`)),
+      h('td', null, runBadge(run)),
       h('td', null, retryWaitEl(run) || run.trigger),
-      h('td', { title: fmtAbs(run.startedAt || run.notBefore || run.queuedAt) }, relTimeEl(run.startedAt || run.notBefore || run.queuedAt)),
+      run.startedAt ? h('td', { title: fmtAbs(run.startedAt), 'data-started': '' }, relTimeEl(run.startedAt))
+        : h('td', { class: 'muted', 'data-started': '', title: `Queued ${fmtAbs(run.queuedAt)}` },
+          run.status !== 'queued' ? 'never started' : run.notBefore ? ['retries ', relTimeEl(run.notBefore)] : 'not yet'),
       h('td', { class: 'num' }, fmtDuration(run.durationMs)),
       h('td', { class: 'num' }, run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode)),
       h('td', { class: 'error-cell', title: run.error || '' }, run.error || ''));
@@ -95,13 +101,14 @@ export default async function historyPage(main, { query }) {
 
   let shown = [];
   try {
-    const res = await get(`/runs${qs({ limit: PAGE, before, status: statuses, jobId })}`);
+    const res = await get(`/runs${qs({ limit: PAGE, before, status: apiStatuses, jobId })}`);
     await jobsLoaded;
-    shown = res.runs;
+    shown = res.runs.filter(wanted);
     replace(tbody, shown.length ? shown.map(row)
       : h('tr', null, h('td', { colspan: 8 }, h('div', { class: 'empty' },
         h('h2', null, 'No runs'), h('p', null, statuses.length || jobId !== null ? 'No run matches these filters.' : 'Runs appear here once jobs have run.')))));
     info.textContent = shown.length ? `${shown.length} run${shown.length === 1 ? '' : 's'}${before !== null ? ` older than #${before}` : ''}` : '';
+    if (!shown.length && res.runs.length && res.nextBefore != null) info.textContent = 'None on this page; older runs may match.';
     older.disabled = res.nextBefore === null || res.nextBefore === undefined;
     older.onclick = () => go({ before: res.nextBefore, trail: [...trail, ...(before !== null ? [before] : [])].join('.') });
   } catch (e) {
@@ -110,7 +117,7 @@ export default async function historyPage(main, { query }) {
 
   // Keep visible rows current; new runs appear on the first page.
   const off = on('run', (run) => {
-    const matches = (!statuses.length || statuses.includes(run.status)) && (jobId === null || run.jobId === jobId);
+    const matches = wanted(run) && (jobId === null || run.jobId === jobId);
     const existing = tbody.querySelector(`tr[data-run-id="${run.id}"]`);
     if (existing) {
       if (matches) existing.replaceWith(row(run));

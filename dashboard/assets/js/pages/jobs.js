@@ -6,7 +6,7 @@ import { get, post, patch, del, qs } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
 import { on } from '../events.js';
 import { relTimeEl } from '../ticker.js';
-import { statusBadge, typeBadge } from '../status.js';
+import { runBadge, statusBadge, typeBadge } from '../status.js';
 import { describeSchedule, scheduleFallback } from '../schedule.js';
 import { renderStrip, STRIP_SIZE } from '../ui/run-strip.js';
 import { icon } from '../icons.js';
@@ -14,6 +14,8 @@ import { toast, toastError } from '../toast.js';
 import { confirmDialog } from '../dialog.js';
 import { fmtAbs } from '../time.js';
 import { retryingEl } from '../ui/retry-chain.js';
+import { busy } from '../ui/busy.js';
+import { runStartedToast } from '../ui/run-actions.js';
 
 /** One job's card; update(job) and addRun(run) keep it current. */
 function jobRow(initial) {
@@ -21,6 +23,10 @@ function jobRow(initial) {
   let runs = [];
   let shown = false; // described and strip loaded once it scrolls into view
   const toggle = h('input', { type: 'checkbox', role: 'switch' });
+  const toggleBox = h('label', { class: 'switch job-toggle' }, toggle, h('span', { class: 'track' }));
+  // A manual-only job never fires on its own: enabling it changes nothing
+  // visible, so it shows what it is instead of a switch.
+  const manualMark = h('span', { class: 'job-toggle manual-mark', title: 'Manual only: runs when you start it (enabled or not)' }, icon('play'));
   const titleLink = h('a', { class: 'job-title' });
   const meta = h('div', { class: 'job-meta' });
   const retrying = h('span', { class: 'job-retrying' });
@@ -31,38 +37,34 @@ function jobRow(initial) {
   const editBtn = h('a', { class: 'btn sm ghost', 'data-action': 'edit' }, icon('edit'), 'Edit');
   const delBtn = h('button', { class: 'btn sm ghost danger', type: 'button', 'data-action': 'delete' }, icon('trash'));
   const el = h('article', { class: 'card job', 'data-job-id': job.id },
-    h('label', { class: 'switch job-toggle' }, toggle, h('span', { class: 'track' })),
+    toggleBox, manualMark,
     h('div', { class: 'job-main' }, titleLink, meta, retrying),
     h('div', { class: 'job-schedule' }, desc, next),
     strip,
     h('div', { class: 'job-actions' }, runBtn, editBtn, delBtn));
 
-  toggle.addEventListener('change', async () => {
+  // While a change is on its way the control stays focusable (a disabled
+  // one would drop keyboard focus to <body>): busy() ignores further input.
+  toggle.addEventListener('change', () => busy(toggle, async () => {
     const want = toggle.checked;
-    toggle.disabled = true;
     try {
       update(await patch(`/jobs/${job.id}`, { enabled: want }));
       toast(`${want ? 'Enabled' : 'Disabled'} “${job.title}”`, { kind: 'ok', timeout: 2500 });
     } catch (e) {
       toggle.checked = !want;
       toastError(`Could not ${want ? 'enable' : 'disable'} “${job.title}”`, e);
-    } finally {
-      toggle.disabled = false;
     }
-  });
+  }, { revert: () => { toggle.checked = !toggle.checked; } }));
 
-  runBtn.addEventListener('click', async () => {
-    runBtn.disabled = true;
+  runBtn.addEventListener('click', () => busy(runBtn, async () => {
     try {
       const run = await post(`/jobs/${job.id}/runs`);
       addRun(run);
-      toast(`Started “${job.title}” (run #${run.id}).`, { kind: 'ok', link: { href: `#/runs/${run.id}`, label: 'Watch it →' } });
+      runStartedToast(run, job.title);
     } catch (e) {
       toastError(`Could not run “${job.title}”`, e);
-    } finally {
-      runBtn.disabled = false;
     }
-  });
+  }));
 
   delBtn.addEventListener('click', async () => {
     const ok = await confirmDialog({
@@ -83,7 +85,10 @@ function jobRow(initial) {
 
   function update(j) {
     job = j;
-    el.classList.toggle('disabled', !job.enabled);
+    const manual = job.schedule && job.schedule.kind === 'manual';
+    el.classList.toggle('disabled', !job.enabled && !manual);
+    toggleBox.hidden = manual;
+    manualMark.hidden = !manual;
     toggle.checked = job.enabled;
     toggle.setAttribute('aria-label', `Enabled: ${job.title}`);
     titleLink.textContent = job.title;
@@ -99,7 +104,7 @@ function jobRow(initial) {
       typeBadge(job.type),
       h('span', null, `#${job.id}`),
       last ? [h('span', { 'aria-hidden': 'true' }, '·'), 'last run',
-        h('a', { href: `#/runs/${last.id}`, class: 'nowrap' }, statusBadge(last.status)),
+        h('a', { href: `#/runs/${last.id}`, class: 'nowrap' }, lastBadge(last)),
         relTimeEl(last.finishedAt)] : h('span', null, '· never run'),
       job.usageTotals && job.usageTotals.costUsd != null
         ? h('span', { title: `${job.usageTotals.runs} AI runs kept` }, `· $${job.usageTotals.costUsd.toFixed(2)}`) : null);
@@ -113,10 +118,17 @@ function jobRow(initial) {
     }
   }
 
+  /** The last run's badge; "stopped" once its error is known from the strip. */
+  function lastBadge(last) {
+    const full = runs.find((r) => r.id === last.id);
+    return full ? runBadge(full) : statusBadge(last.status);
+  }
+
   function setRuns(list) {
     runs = list;
     renderStrip(strip, runs);
     renderRetrying();
+    update(job);
   }
 
   function renderRetrying() {

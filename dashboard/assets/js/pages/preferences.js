@@ -6,6 +6,13 @@ import { get, patch } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
 import { toast } from '../toast.js';
 import { PREFS, PREF_GROUPS, checkPref, humanPref } from '../prefs-schema.js';
+import { durationInput } from '../ui/duration-input.js';
+
+function defaultWords(key, spec, def) {
+  if (def === '') return 'empty';
+  if (spec.unit === 'ms') return humanPref(key, def);
+  return `${def}${spec.unit ? ` ${spec.unit}` : ''}${spec.unit && humanPref(key, def) ? ` (${humanPref(key, def)})` : ''}`;
+}
 
 export default async function preferencesPage(main) {
   setTitle('Preferences');
@@ -20,7 +27,13 @@ export default async function preferencesPage(main) {
   const formError = h('div', { class: 'form-error', role: 'alert' });
   const status = h('span', { class: 'muted small' });
 
+  const wrappers = new Map();
   function inputFor(key, spec) {
+    if (spec.kind === 'int' && spec.unit === 'ms') {
+      const d = durationInput({ name: key, id: `pref-${key}`, label: spec.label });
+      wrappers.set(key, d.el);
+      return d.input;
+    }
     if (spec.kind === 'enum') {
       return h('select', { class: 'input', name: key, id: `pref-${key}` },
         spec.values.map((v) => h('option', { value: v }, v === '' ? 'CLI default' : v)));
@@ -48,8 +61,8 @@ export default async function preferencesPage(main) {
       h('div', null,
         h('label', { for: `pref-${key}`, class: 'name' }, spec.label, h('span', { class: 'key' }, key)),
         h('div', { class: 'meaning', id: `pref-${key}-meaning` }, spec.meaning,
-          def !== null ? h('span', { class: 'muted' }, ` Default: ${def === '' ? 'empty' : `${def}${spec.unit ? ` ${spec.unit}` : ''}`}${spec.unit && humanPref(key, def) ? ` (${humanPref(key, def)})` : ''}.`) : null)),
-      h('div', null, input, human),
+          def !== null ? h('span', { class: 'muted' }, ` Default: ${defaultWords(key, spec, def)}.`) : null)),
+      h('div', null, wrappers.get(key) || input, human),
       error);
   }
 
@@ -77,7 +90,9 @@ export default async function preferencesPage(main) {
 
   function showHuman(key) {
     const n = Number(inputs.get(key).value);
-    humans.get(key).textContent = humanPref(key, n) ? `= ${humanPref(key, n)}` : '';
+    // A duration already shows its unit; bytes and the like get "= 50 MiB".
+    const shown = PREFS[key] && PREFS[key].unit !== 'ms' && humanPref(key, n);
+    humans.get(key).textContent = shown ? `= ${shown}` : '';
   }
 
   function changes() {

@@ -3,14 +3,15 @@
 // stream (`status` events) and on /api/events.
 
 import { get, post } from '../api.js';
-import { h, replace, setTitle, loading } from '../dom.js';
+import { h, replace, setTitle, loading, keepFocus } from '../dom.js';
 import { on } from '../events.js';
 import { relTimeEl, elapsedEl } from '../ticker.js';
-import { statusBadge, isActive } from '../status.js';
+import { runBadge, statusWords, stoppedBy, isActive } from '../status.js';
 import { fmtAbs, fmtShort, fmtDuration } from '../time.js';
 import { icon } from '../icons.js';
 import { toastError } from '../toast.js';
 import { stopButton } from '../ui/run-actions.js';
+import { queueReason } from '../ui/queue-reason.js';
 import { logView } from '../ui/log-view.js';
 import { retryChainEl } from '../ui/retry-chain.js';
 
@@ -42,7 +43,8 @@ export default async function runDetailPage(main, { id }) {
   const facts = h('dl', { class: 'kv', 'data-run-facts': '' });
   const errorBox = h('div', { class: 'run-error' });
   const usageBox = h('div');
-  const summary = h('section', { class: 'card' }, h('div', { class: 'card-body' }, facts, errorBox));
+  const waitBox = h('div', { 'data-queue-reason': '' });
+  const summary = h('section', { class: 'card' }, h('div', { class: 'card-body' }, waitBox, facts, errorBox));
 
   // Filled in once (and again when the run ends: a retry may follow).
   const chain = h('span');
@@ -54,20 +56,23 @@ export default async function runDetailPage(main, { id }) {
 
   function render() {
     setTitle(`Run #${run.id} ${run.status}`, run.jobTitle);
-    replace(header,
+    // Stop keeps keyboard focus: on the same button while the run stops,
+    // then on "Run again" once it is gone.
+    keepFocus(header, () => replace(header,
       h('div', { style: { marginRight: 'auto', minWidth: 0 } },
         h('div', { class: 'muted small' }, h('a', { href: '#/runs' }, 'Runs'), ' / ', `#${run.id}`),
-        h('h1', null, h('a', { href: `#/jobs/${run.jobId}/edit`, style: { color: 'inherit' } }, run.jobTitle || `Job #${run.jobId}`),
+        h('h1', null, h('a', { href: `#/jobs/${run.jobId}`, style: { color: 'inherit' } }, run.jobTitle || `Job #${run.jobId}`),
           ' ', h('span', { class: 'muted', style: { fontWeight: 400 } }, `run #${run.id}`))),
-      h('span', { 'data-run-status': run.status }, statusBadge(run.status)),
-      isActive(run.status) ? stopButton(run, { small: false, onDone: (r) => { run = r; render(); } }) : null,
-      h('button', { class: 'btn', type: 'button', onclick: runAgain, 'data-run-again': '' }, icon('play'), 'Run again'));
+      h('span', { 'data-run-status': run.status }, runBadge(run)),
+      isActive(run.status) ? stopButton(run, { small: false, onDone: update }) : null,
+      h('button', { class: 'btn', type: 'button', onclick: runAgain, 'data-run-again': '', 'data-focus-key': 'run-again' }, icon('play'), 'Run again')),
+    () => header.querySelector('[data-run-again]'));
 
     const running = run.status === 'running';
     const duration = running && run.startedAt ? elapsedEl(run.startedAt)
       : run.durationMs !== null && run.durationMs !== undefined ? fmtDuration(run.durationMs) : '—';
     replace(facts,
-      kv('Status', run.status, { 'data-fact': 'status' }),
+      kv('Status', statusWords(run), { 'data-fact': 'status' }),
       kv('Trigger', run.trigger),
       kv('Attempt', chain, { 'data-fact': 'attempt', hidden: !chain.childNodes.length }),
       run.status === 'queued' && run.notBefore ? kv('Not before', [timeCell(run.notBefore), ' ', h('span', { class: 'muted small' }, '(', relTimeEl(run.notBefore), ')')], { 'data-fact': 'not-before' }) : null,
@@ -75,11 +80,13 @@ export default async function runDetailPage(main, { id }) {
       kv('Exit code', run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode), { 'data-fact': 'exit' }),
       kv('Scheduled for', timeCell(run.scheduledFor)),
       kv('Queued', timeCell(run.queuedAt)),
-      kv('Started', timeCell(run.startedAt)),
+      kv('Started', run.startedAt ? timeCell(run.startedAt) : h('span', { class: 'muted' }, isActive(run.status) ? 'not yet' : 'never started'), { 'data-fact': 'started' }),
       kv('Finished', run.finishedAt ? [timeCell(run.finishedAt), ' ', h('span', { class: 'muted small' }, '(', relTimeEl(run.finishedAt), ')')] : '—'),
       kv(running ? 'Running for' : 'Duration', duration, { 'data-fact': 'duration' }));
-    replace(errorBox, run.error ? h('div', { class: `banner ${run.status === 'dropped' ? 'info' : 'error'}`, 'data-run-error': '' },
-      h('div', null, h('strong', null, { dropped: 'Dropped', success: 'Succeeded, but' }[run.status] || 'Why it did not succeed'), run.error)) : null);
+    replace(errorBox, run.error ? h('div', { class: `banner ${run.status === 'dropped' || stoppedBy(run) ? 'info' : 'error'}`, 'data-run-error': '' },
+      h('div', null, h('strong', null, stoppedBy(run) ? 'Stopped' : { dropped: 'Dropped', success: 'Succeeded, but' }[run.status] || 'Why it did not succeed'), run.error)) : null);
+    if (run.status === 'queued') queueReason(run).then((words) => { if (run.status === 'queued') replace(waitBox, words); });
+    else waitBox.replaceChildren();
     const u = run.usage;
     replace(usageBox, u ? h('section', { class: 'card section', 'aria-labelledby': 'usage-title', 'data-usage': '' },
       h('div', { class: 'card-head' }, h('h2', { id: 'usage-title' }, 'AI usage')),

@@ -3,10 +3,10 @@
 // finished most recently (so a stopped run is seen ending).
 
 import { get } from '../api.js';
-import { h, replace, setTitle, loading } from '../dom.js';
+import { h, replace, setTitle, loading, keepFocus } from '../dom.js';
 import { on } from '../events.js';
 import { relTimeEl, elapsedEl } from '../ticker.js';
-import { statusBadge, isActive, FINISHED } from '../status.js';
+import { runBadge, shownStatus, isActive, FINISHED } from '../status.js';
 import { fmtDuration } from '../time.js';
 import { stopButton } from '../ui/run-actions.js';
 import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
@@ -14,38 +14,40 @@ import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
 const RECENT = 12;
 
 function runLink(run) {
-  return h('a', { href: `#/runs/${run.id}`, class: 'mono' }, `#${run.id}`);
+  return h('a', { href: `#/runs/${run.id}`, class: 'mono', 'data-focus-key': `run-link-${run.id}` }, `#${run.id}`);
 }
 
 function jobLink(run) {
-  return h('a', { href: `#/jobs/${run.jobId}/edit` }, run.jobTitle || `job #${run.jobId}`);
+  return h('a', { href: `#/jobs/${run.jobId}` }, run.jobTitle || `job #${run.jobId}`);
 }
 
 function activeRow(run, onUpdate) {
   const since = run.status === 'running' ? run.startedAt : run.queuedAt;
-  return h('tr', { 'data-run-id': run.id, 'data-status': run.status },
+  return h('tr', { 'data-run-id': run.id, 'data-status': shownStatus(run) },
     h('td', null, runLink(run)),
     h('td', null, jobLink(run)),
-    h('td', null, statusBadge(run.status)),
+    h('td', null, runBadge(run)),
     h('td', null, retryWaitEl(run) || run.trigger),
     h('td', null, relTimeEl(since)),
     h('td', { class: 'num' }, since ? elapsedEl(since) : '—', run.status === 'queued' ? h('span', { class: 'muted small' }, run.notBefore && Date.parse(run.notBefore) > Date.now() ? ' waiting to retry' : ' waiting') : null),
-    h('td', null, h('div', { class: 'cell-actions' },
-      h('a', { class: 'btn sm ghost', href: `#/runs/${run.id}` }, 'Log'), stopButton(run, { onDone: onUpdate }))));
+    h('td', { class: 'actions-cell' }, h('div', { class: 'cell-actions' },
+      h('a', { class: 'btn sm ghost', href: `#/runs/${run.id}`, 'aria-label': `Log of run #${run.id}` }, 'Log'), stopButton(run, { onDone: onUpdate }))));
 }
 
 function recentRow(run) {
-  return h('tr', { 'data-run-id': run.id, 'data-status': run.status },
+  return h('tr', { 'data-run-id': run.id, 'data-status': shownStatus(run) },
     h('td', null, runLink(run)),
     h('td', null, jobLink(run)),
-    h('td', null, statusBadge(run.status)),
+    h('td', null, runBadge(run)),
     h('td', { class: 'error-cell', title: run.error || '' }, run.error || h('span', { class: 'muted' }, run.exitCode === null || run.exitCode === undefined ? '' : `exit ${run.exitCode}`)),
     h('td', null, relTimeEl(run.finishedAt)),
     h('td', { class: 'num' }, fmtDuration(run.durationMs)));
 }
 
 function table(headers, body) {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+  // On a phone each row becomes a wrapped block (class phone-stack), so the
+  // Stop / Drop buttons are never cut off at the right edge.
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table phone-stack' },
     h('thead', null, h('tr', null, headers.map(([label, cls]) => h('th', { class: cls || null }, label)))),
     body));
 }
@@ -61,7 +63,7 @@ export default async function runsPage(main) {
     h('div', { class: 'page-head' }, h('h1', null, 'Runs'), h('a', { class: 'btn', href: '#/history' }, 'Full history →'),
       h('div', { class: 'sub' }, 'Running and queued runs, live.')),
     h('section', { class: 'card', 'aria-labelledby': 'active-title' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'active-title' }, 'Active'), activeCount),
+      h('div', { class: 'card-head' }, h('h2', { id: 'active-title', tabindex: '-1' }, 'Active'), activeCount),
       table([['Run'], ['Job'], ['Status'], ['Trigger'], ['Since'], ['Elapsed', 'num'], ['', 'num']], activeBody),
       activeEmpty),
     h('section', { class: 'card section', 'aria-labelledby': 'recent-title' },
@@ -75,15 +77,20 @@ export default async function runsPage(main) {
   function renderActive() {
     const list = [...active.values()].sort((a, b) =>
       (a.status === b.status ? 0 : a.status === 'running' ? -1 : 1) || a.id - b.id);
-    activeBody.replaceChildren(...list.map((r) => activeRow(r, upsert)));
+    // A stopped run's row goes away: focus follows the run to its row in
+    // "Recently finished", else the next Stop / Drop button, else the
+    // section's heading — never <body>.
+    keepFocus(activeBody, () => activeBody.replaceChildren(...list.map((r) => activeRow(r, upsert))),
+      (key) => recentBody.querySelector(`tr[data-run-id="${key.replace(/^stop-/, '')}"] a`)
+        || activeBody.querySelector('[data-stop]') || main.querySelector('#active-title'));
     activeEmpty.hidden = list.length > 0;
     const running = list.filter((r) => r.status === 'running').length;
     activeCount.textContent = list.length ? `${running} running, ${list.length - running} queued` : '';
   }
 
   function renderRecent() {
-    recentBody.replaceChildren(...(recent.length ? recent.map(recentRow)
-      : [h('tr', null, h('td', { colspan: 6, class: 'muted' }, 'No finished runs yet.'))]));
+    keepFocus(recentBody, () => recentBody.replaceChildren(...(recent.length ? recent.map(recentRow)
+      : [h('tr', null, h('td', { colspan: 6, class: 'muted' }, 'No finished runs yet.'))])));
   }
 
   async function load() {

@@ -168,7 +168,7 @@ export function logView(run, { onStatus, onEnd } = {}) {
     });
   }
 
-  pre.append(h('span', { class: 'log-empty' }, 'Waiting for output…'));
+  pre.append(h('span', { class: 'log-empty' }, run.status === 'queued' ? 'Not started yet: output appears once it runs.' : 'Waiting for output…'));
   connect();
 
   return {

@@ -4,6 +4,7 @@
 
 import { h } from '../dom.js';
 import { fmtDuration, fmtShort } from '../time.js';
+import { shownStatus, statusWords, countsForRate } from '../status.js';
 
 export const STRIP_SIZE = 20;
 
@@ -35,17 +36,19 @@ export function renderStrip(el, runs) {
     const d = durationOf(run);
     const pct = run.status === 'dropped' || run.status === 'queued' ? 18 : 14 + 86 * Math.sqrt(d / max);
     const when = run.startedAt || run.queuedAt || run.scheduledFor;
-    const label = `#${run.id} ${run.status}${Number.isFinite(run.durationMs) ? ` · ${fmtDuration(run.durationMs)}` : ''}${when ? ` · ${fmtShort(when)}` : ''}${run.error ? ` · ${run.error}` : ''}`;
+    const label = `#${run.id} ${statusWords(run)}${Number.isFinite(run.durationMs) ? ` · ${fmtDuration(run.durationMs)}` : ''}${when ? ` · ${fmtShort(when)}` : ''}${run.error ? ` · ${run.error}` : ''}`;
     bars.append(h('a', {
-      class: `s-${run.status}`, href: `#/runs/${run.id}`, role: 'listitem',
+      class: `s-${shownStatus(run)}`, href: `#/runs/${run.id}`, role: 'listitem',
       title: label, 'aria-label': label, style: { height: `${pct.toFixed(1)}%` },
     }));
   }
   const finished = list.filter((r) => Number.isFinite(r.durationMs)).map((r) => r.durationMs);
+  // Success rate over runs that had a verdict: stopped and dropped runs
+  // are neither successes nor failures.
   const ok = list.filter((r) => r.status === 'success').length;
-  const done = list.filter((r) => !['queued', 'running'].includes(r.status)).length;
+  const done = list.filter(countsForRate).length;
   const med = median(finished);
-  const active = list.length - done;
+  const active = list.filter((r) => ['queued', 'running'].includes(r.status)).length;
   el.append(bars, h('div', { class: 'strip-caption' },
     done ? `${ok}/${done} ok` : '', done && med !== null ? ` · median ${fmtDuration(med)}` : '',
     active ? `${done ? ' · ' : ''}${active} active` : ''));
