@@ -387,9 +387,11 @@ test('shows the job on the calendar, linking to it', async () => {
   await page.locator('[data-view="week"]').check();
   await page.locator('[data-calendar="week"]').waitFor();
 
+  // The week is an hour grid; an occurrence opens its job's page.
+  assert.equal(await page.locator('.hour-grid .hour-label').count(), 24);
   await occ.first().click();
-  await page.getByRole('heading', { level: 1, name: 'Edit job' }).waitFor();
-  assert.equal(await page.inputValue('input[name=title]'), 'E2E greeting');
+  await page.getByRole('heading', { level: 1, name: 'E2E greeting' }).waitFor();
+  await urlMatches(new RegExp(`#/jobs/${ids.greeting}$`));
 });
 
 test('changes a preference, validated, and it persists after a reload', async () => {
@@ -401,9 +403,10 @@ test('changes a preference, validated, and it persists after a reload', async ()
   assert.equal(await page.locator('[data-save-prefs]').isDisabled(), true);
   await page.fill('#pref-maxConcurrentRuns', '6');
   await page.fill('#pref-logRetentionPerJob', '77');
-  await textMatches(page.locator('[data-pref="stopGraceMs"] .human'), /5 s/);
-  await page.fill('#pref-stopGraceMs', '2000');
-  await textMatches(page.locator('[data-pref="stopGraceMs"] .human'), /= 2 s/);
+  // Durations are shown with a unit ("5" s) and saved in milliseconds.
+  assert.equal(await page.locator('[data-pref="stopGraceMs"] [data-duration-unit]').inputValue(), 's');
+  assert.equal(await page.inputValue('#pref-stopGraceMs'), '5');
+  await page.fill('#pref-stopGraceMs', '2');
   await page.click('[data-save-prefs]');
   await page.locator('.toast', { hasText: 'Preferences saved' }).waitFor();
 
@@ -411,8 +414,9 @@ test('changes a preference, validated, and it persists after a reload', async ()
   await page.locator('[data-pref="logRetentionPerJob"]').waitFor();
   assert.equal(await page.inputValue('#pref-logRetentionPerJob'), '77');
   assert.equal(await page.inputValue('#pref-maxConcurrentRuns'), '6');
-  assert.equal(await page.inputValue('#pref-stopGraceMs'), '2000');
+  assert.equal(await page.inputValue('#pref-stopGraceMs'), '2');
   const prefs = await server.api('GET', '/preferences');
+  assert.equal(prefs.stopGraceMs, 2000);
   assert.equal(prefs.logRetentionPerJob, 77);
 });
 
@@ -478,10 +482,15 @@ test('an AI CLI failure is shown verbatim', async () => {
 
 test('toggles, then deletes a job after confirmation', async () => {
   await visit(page, server, 'jobs', 'Jobs');
+  // A scheduled job has an Enabled switch (a manual-only one shows none).
+  const greeting = page.locator(`[data-job-id="${ids.greeting}"]`);
+  await greeting.locator('.switch').click();
+  await server.until(async () => (await server.api('GET', `/jobs/${ids.greeting}`)).enabled === false);
+  await greeting.locator('.switch').click();
+  await server.until(async () => (await server.api('GET', `/jobs/${ids.greeting}`)).enabled === true);
   const row = page.locator(`[data-job-id="${ids.sleeper}"]`);
   await row.waitFor();
-  await row.locator('.switch').click();
-  await server.until(async () => (await server.api('GET', `/jobs/${ids.sleeper}`)).enabled === false);
+  assert.equal(await row.locator('.switch').isVisible(), false);
 
   await row.locator('[data-action=delete]').click();
   await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();

@@ -79,6 +79,8 @@ const PAGES = [
   ['jobs-new', 'New job', '[data-preview] ol li', '#/jobs/new'],
   ['job-edit-script', 'Edit job', '[data-preview] ol li', () => `#/jobs/${seed.build.id}/edit`],
   ['job-edit-ai', 'Edit job', '[data-section="ai"]', () => `#/jobs/${seed.ai.id}/edit`],
+  ['job-page', null, '[data-duration-chart] canvas', () => `#/jobs/${seed.build.id}`],
+  ['job-page-ai', null, '[data-cost] canvas', () => `#/jobs/${seed.ai.id}`],
   ['runs', 'Runs', '[data-active-runs] tr[data-run-id]'],
   ['run-detail', null, '[data-log-state="ended"]', () => `#/runs/${seed.buildRun.id}`],
   ['run-detail-ai', null, '[data-usage]', () => `#/runs/${seed.aiRun.id}`],
@@ -126,7 +128,7 @@ describe('screenshots', { concurrency: true }, () => {
       });
       try {
         await login(page, server);
-        for (const [name, heading, ready, route] of PAGES.filter(([n]) => ['jobs', 'job-edit-script', 'run-detail', 'calendar-month'].includes(n))) {
+        for (const [name, heading, ready, route] of PAGES.filter(([n]) => ['jobs', 'job-edit-script', 'job-page', 'run-detail', 'runs', 'history', 'calendar-month'].includes(n))) {
           const hash = typeof route === 'function' ? route() : route || `#/${name}`;
           await page.goto(`${server.url}/${hash}`);
           if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();

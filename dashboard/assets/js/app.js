@@ -12,6 +12,7 @@ import { showShortcuts } from './dialog.js';
 import { isActive } from './status.js';
 import jobsPage from './pages/jobs.js';
 import editorPage from './pages/editor.js';
+import jobPage from './pages/job.js';
 import runsPage from './pages/runs.js';
 import runDetailPage from './pages/run-detail.js';
 import historyPage from './pages/history.js';
@@ -25,7 +26,8 @@ function resolve({ path }) {
   if (!a) return { redirect: '#/jobs' };
   if (a === 'jobs' && !b) return { page: jobsPage, nav: 'jobs' };
   if (a === 'jobs' && b === 'new') return { page: editorPage, nav: 'jobs', params: { id: null } };
-  if (a === 'jobs' && /^\d+$/.test(b) && (c === 'edit' || !c)) return { page: editorPage, nav: 'jobs', params: { id: Number(b) } };
+  if (a === 'jobs' && /^\d+$/.test(b) && c === 'edit') return { page: editorPage, nav: 'jobs', params: { id: Number(b) } };
+  if (a === 'jobs' && /^\d+$/.test(b) && !c) return { page: jobPage, nav: 'jobs', params: { id: Number(b) } };
   if (a === 'runs' && !b) return { page: runsPage, nav: 'runs' };
   if (a === 'runs' && /^\d+$/.test(b)) return { page: runDetailPage, nav: 'runs', params: { id: Number(b) } };
   if (a === 'history') return { page: historyPage, nav: 'history' };

@@ -92,7 +92,7 @@ function jobRow(initial) {
     toggle.checked = job.enabled;
     toggle.setAttribute('aria-label', `Enabled: ${job.title}`);
     titleLink.textContent = job.title;
-    titleLink.href = `#/jobs/${job.id}/edit`;
+    titleLink.href = `#/jobs/${job.id}`;
     titleLink.title = job.title;
     editBtn.href = `#/jobs/${job.id}/edit`;
     editBtn.setAttribute('aria-label', `Edit ${job.title}`);

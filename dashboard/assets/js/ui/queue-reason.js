@@ -23,7 +23,8 @@ export async function queueReason(run) {
   const own = running.filter((r) => r.jobId === run.jobId);
   const slots = prefs.maxConcurrentRuns;
   let why;
-  if (own.length && (!job || (job.overlap || 'queue') === 'queue')) {
+  // Overlap applies to scheduled runs only: a manual run waits for a slot.
+  if (run.trigger !== 'manual' && own.length && (!job || (job.overlap || 'queue') === 'queue')) {
     why = [`It waits for run `, h('a', { href: `#/runs/${own[0].id}` }, `#${own[0].id}`),
       ' of this job to finish (the job runs one at a time: “When a run is still going” is set to Queue).'];
   } else if (slots && running.length >= slots) {
