@@ -1,9 +1,11 @@
-// Why a queued run waits, and where it stands in the queue: its own job's
-// run still going (overlap "queue"), or every run slot busy (Preferences →
+// Why a queued run waits, and where it stands in the queue: a retry's
+// delay (notBefore), its own job's run still going (overlap "queue"), or
+// every run slot busy (Preferences →
 // maxConcurrentRuns). Worked out from the public API, shown as a banner.
 
 import { h } from '../dom.js';
 import { get } from '../api.js';
+import { fmtAbs } from '../time.js';
 
 /** A banner for a queued run: reason and position ("2nd of 3 waiting"). */
 export async function queueReason(run) {
@@ -23,8 +25,11 @@ export async function queueReason(run) {
   const own = running.filter((r) => r.jobId === run.jobId);
   const slots = prefs.maxConcurrentRuns;
   let why;
+  const retryAt = run.notBefore && Date.parse(run.notBefore);
+  if (retryAt && retryAt > Date.now()) {
+    why = [`It is a retry: it waits until ${fmtAbs(run.notBefore, { seconds: true })} before it may start.`];
   // Overlap applies to scheduled runs only: a manual run waits for a slot.
-  if (run.trigger !== 'manual' && own.length && (!job || (job.overlap || 'queue') === 'queue')) {
+  } else if (run.trigger !== 'manual' && own.length && (!job || (job.overlap || 'queue') === 'queue')) {
     why = [`It waits for run `, h('a', { href: `#/runs/${own[0].id}` }, `#${own[0].id}`),
       ' of this job to finish (the job runs one at a time: “When a run is still going” is set to Queue).'];
   } else if (slots && running.length >= slots) {
