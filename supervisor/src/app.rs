@@ -32,6 +32,8 @@ pub struct App {
     pub tasks: TaskTracker,
     pub sessions: crate::api::auth::Sessions,
     pub metrics: crate::metrics::Metrics,
+    /// The queue of notification requests (see `notify`).
+    pub notifier: crate::notify::Notifier,
     /// Serializes preference changes (read-modify-write of the file).
     pub prefs_write: tokio::sync::Mutex<()>,
     /// The address actually bound (known after listening).
@@ -55,6 +57,7 @@ impl App {
             tasks: TaskTracker::new(),
             sessions: Default::default(),
             metrics: Default::default(),
+            notifier: Default::default(),
             prefs_write: Default::default(),
             port: std::sync::atomic::AtomicU16::new(0),
         })

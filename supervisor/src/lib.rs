@@ -18,6 +18,7 @@ pub mod db;
 pub mod events;
 pub mod metrics;
 pub mod model;
+pub mod notify;
 pub mod preferences;
 pub mod runner;
 pub mod scheduler;

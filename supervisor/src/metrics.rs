@@ -4,6 +4,8 @@
 //! (running, queued, planned jobs) are read from their owners on demand.
 
 use std::fmt::Write;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::RunStatus;
@@ -19,9 +21,20 @@ pub struct Metrics {
     stalls: AtomicU64,
     long_runs: AtomicU64,
     missed: AtomicU64,
+    /// Notification deliveries ended, by (kind, status).
+    deliveries: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl Metrics {
+    pub fn delivery(&self, kind: &'static str, status: &'static str) {
+        *self
+            .deliveries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((kind, status))
+            .or_default() += 1;
+    }
+
     pub fn run_finished(&self, status: RunStatus) {
         let index = RunStatus::ALL
             .iter()
@@ -174,6 +187,25 @@ impl Metrics {
                 vec![(String::new(), counter.load(Ordering::Relaxed).to_string())],
             );
         }
+        let deliveries = self
+            .deliveries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        metric(
+            "backbeat_notifications_total",
+            "counter",
+            "Notification deliveries since start, by channel kind and final status (sent, failed, suppressed).",
+            deliveries
+                .into_iter()
+                .map(|((kind, status), n)| {
+                    (
+                        format!("{{kind=\"{kind}\",status=\"{status}\"}}"),
+                        n.to_string(),
+                    )
+                })
+                .collect(),
+        );
         out
     }
 }

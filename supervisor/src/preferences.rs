@@ -44,6 +44,9 @@ pub struct Preferences {
     pub max_log_bytes: i64,
     /// The stall timeout of AI jobs without their own (0 = none).
     pub ai_stall_timeout_ms: i64,
+    /// Channels notified for jobs without their own `notify`.
+    #[serde(default)]
+    pub default_notify_channels: Vec<i64>,
 }
 
 impl Default for Preferences {
@@ -64,6 +67,7 @@ impl Default for Preferences {
             stop_grace_ms: 5000,
             max_log_bytes: 52_428_800,
             ai_stall_timeout_ms: 900_000,
+            default_notify_channels: Vec::new(),
         }
     }
 }
@@ -79,6 +83,7 @@ const STRING_KEYS: &[&str] = &[
     "claudePermissionMode",
     "codexSandbox",
 ];
+const DEFAULT_NOTIFY_CHANNELS: &str = "defaultNotifyChannels";
 const NUMBER_KEYS: &[(&str, i64, i64)] = &[
     ("defaultTimeoutMs", 1000, 604_800_000),
     ("logRetentionPerJob", 1, 1_000_000),
@@ -97,6 +102,7 @@ impl Preferences {
             .iter()
             .copied()
             .chain(NUMBER_KEYS.iter().map(|(k, _, _)| *k))
+            .chain([DEFAULT_NOTIFY_CHANNELS])
             .collect();
         fields.reject_unknown(&allowed, &[])?;
         let mut map = match serde_json::to_value(self).expect("preferences serialize") {
@@ -119,6 +125,24 @@ impl Preferences {
                 in_range(key, value, *min, *max)?;
                 map.insert(key.to_string(), Value::from(value));
             }
+        }
+        if fields.has(DEFAULT_NOTIFY_CHANNELS) {
+            let items = fields.opt_array(DEFAULT_NOTIFY_CHANNELS)?.ok_or_else(|| {
+                Invalid::wrong_type(DEFAULT_NOTIFY_CHANNELS, "an array of channel ids")
+            })?;
+            let mut ids: Vec<i64> = Vec::new();
+            for (index, item) in items.iter().enumerate() {
+                let id = item.as_i64().filter(|id| *id > 0).ok_or_else(|| {
+                    Invalid::wrong_type(
+                        format!("{DEFAULT_NOTIFY_CHANNELS}[{index}]"),
+                        "a channel id (positive integer)",
+                    )
+                })?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            map.insert(DEFAULT_NOTIFY_CHANNELS.to_string(), Value::from(ids));
         }
         let prefs: Preferences =
             serde_json::from_value(Value::Object(map)).expect("all keys present");

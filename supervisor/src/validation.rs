@@ -198,6 +198,14 @@ impl<'a> Fields<'a> {
         }
     }
 
+    pub fn opt_array(&self, key: &str) -> Result<Option<&'a Vec<Value>>, Invalid> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => Ok(Some(items)),
+            Some(_) => Err(Invalid::wrong_type(self.path(key), "a JSON array")),
+        }
+    }
+
     pub fn opt_object(&self, key: &str) -> Result<Option<Fields<'a>>, Invalid> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),

@@ -111,6 +111,7 @@ async fn answer(app: &Arc<App>, mode: &str, task: Task, job: Value) -> ApiResult
         now: now_ms(),
         prefs: &prefs,
         executor_exists: &exists,
+        channel_ids: &[],
     };
     let fields = JobFields::parse_create(&candidate, &ctx).map_err(|e| {
         executor_failed(format!(

@@ -6,6 +6,7 @@
 mod ai;
 pub mod auth;
 mod body;
+mod channels;
 mod error;
 mod events;
 mod jobs;
@@ -232,6 +233,21 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         (&M::GET, ["runs", id, "log"]) => logs::text(app, jobs::parse_id(id, "run")?, &req).await,
         (&M::GET, ["runs", id, "log", "stream"]) => {
             logs::stream(app, jobs::parse_id(id, "run")?, &req).await
+        }
+        (&M::GET, ["runs", id, "deliveries"]) => {
+            channels::run_deliveries(app, jobs::parse_id(id, "run")?).await
+        }
+        (&M::GET, ["channels"]) => channels::list(app).await,
+        (&M::POST, ["channels"]) => channels::create(app, req).await,
+        (&M::GET, ["channels", id]) => channels::get(app, jobs::parse_id(id, "channel")?).await,
+        (&M::PATCH, ["channels", id]) => {
+            channels::update(app, jobs::parse_id(id, "channel")?, req).await
+        }
+        (&M::DELETE, ["channels", id]) => {
+            channels::delete(app, jobs::parse_id(id, "channel")?).await
+        }
+        (&M::POST, ["channels", id, "test"]) => {
+            channels::test(app, jobs::parse_id(id, "channel")?).await
         }
         (&M::GET, ["events"]) => events::feed(app).await,
         (&M::GET, ["schedule"]) => schedule::upcoming(app, &req).await,

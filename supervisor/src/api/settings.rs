@@ -49,6 +49,23 @@ pub async fn update_preferences(app: &Arc<App>, req: Request<Incoming>) -> ApiRe
     let body = require_json(req).await?;
     let _one_writer = app.prefs_write.lock().await;
     let merged = app.prefs().merged(&body)?;
+    if !merged.default_notify_channels.is_empty() {
+        let known = app.db.call(|c| crate::db::channels::ids(c)).await?;
+        if let Some((index, id)) = merged
+            .default_notify_channels
+            .iter()
+            .enumerate()
+            .find(|(_, id)| !known.contains(id))
+        {
+            return Err(crate::validation::Invalid::value(
+                format!("defaultNotifyChannels[{index}]"),
+                format!(
+                    "channel {id} does not exist; create it first (GET /api/channels lists them)"
+                ),
+            )
+            .into());
+        }
+    }
     let path = app.config.preferences_path();
     let to_save = merged.clone();
     tokio::task::spawn_blocking(move || to_save.save(&path))

@@ -6,7 +6,7 @@ use crate::model::{CatchUp, Job, JobFields, JobLimits, LastRun, Overlap, UsageTo
 use crate::time::{Millis, to_rfc3339};
 
 const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at, managed_as,
-    retry, stall_timeout_ms, long_run_ms";
+    retry, stall_timeout_ms, long_run_ms, notify, ping_url";
 
 fn json_col<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
@@ -41,6 +41,10 @@ fn from_row(row: &Row) -> rusqlite::Result<Job> {
             stall_timeout_ms: row.get(17)?,
             long_run_ms: row.get(18)?,
         },
+        notify: row
+            .get::<_, Option<String>>(19)?
+            .and_then(|text| serde_json::from_str(&text).ok()),
+        ping_url: row.get(20)?,
     })
 }
 
@@ -51,8 +55,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::Result<Job> {
     conn.execute(
         "INSERT INTO jobs (title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up,
-                           created_at, updated_at, anchor_at, managed_as, retry, stall_timeout_ms, long_run_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14, ?15, ?16)",
+                           created_at, updated_at, anchor_at, managed_as, retry, stall_timeout_ms, long_run_ms,
+                           notify, ping_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             fields.title,
             fields.job_type,
@@ -70,6 +75,8 @@ pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::R
             fields.limits.retry.as_ref().map(to_json),
             fields.limits.stall_timeout_ms,
             fields.limits.long_run_ms,
+            fields.notify.as_ref().map(to_json),
+            fields.ping_url,
         ],
     )?;
     get(conn, conn.last_insert_rowid()).map(|job| job.expect("just inserted"))
@@ -88,7 +95,8 @@ pub fn update(
         "UPDATE jobs SET title = ?2, type = ?3, body = ?4, schedule = ?5, enabled = ?6, cwd = ?7, env = ?8,
                          timeout_ms = ?9, ai = ?10, overlap = ?11, catch_up = ?12, updated_at = ?13,
                          anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END, managed_as = ?15,
-                         retry = ?16, stall_timeout_ms = ?17, long_run_ms = ?18
+                         retry = ?16, stall_timeout_ms = ?17, long_run_ms = ?18,
+                         notify = ?19, ping_url = ?20
          WHERE id = ?1",
         params![
             id,
@@ -109,6 +117,8 @@ pub fn update(
             fields.limits.retry.as_ref().map(to_json),
             fields.limits.stall_timeout_ms,
             fields.limits.long_run_ms,
+            fields.notify.as_ref().map(to_json),
+            fields.ping_url,
         ],
     )?;
     get(conn, id)
@@ -200,4 +210,18 @@ pub fn usage_totals(conn: &Connection, job_id: i64) -> rusqlite::Result<Option<U
             cost_usd: row.get(3).unwrap_or(None),
         }))
     })
+}
+
+/// Replaces a job's `notify` (when a channel it names is deleted).
+pub fn set_notify(
+    conn: &Connection,
+    id: i64,
+    notify: Option<&crate::model::NotifySettings>,
+    now: Millis,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE jobs SET notify = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, notify.map(to_json), now],
+    )?;
+    Ok(())
 }

@@ -79,6 +79,40 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN retry_of INTEGER;
     ALTER TABLE runs ADD COLUMN not_before INTEGER;
     ALTER TABLE runs ADD COLUMN retry_at INTEGER;",
+    // 6: notifications. Channels (config JSON holds the secrets, never
+    // shown), one row per delivery (going with its run; run_id NULL for
+    // test messages, channel_id NULL for pingUrl pings), the length of each
+    // job's current failure streak, and the job fields `notify` (JSON) and
+    // `ping_url`.
+    "CREATE TABLE channels (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        config      TEXT NOT NULL,
+        enabled     INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+    CREATE TABLE deliveries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id      INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+        job_id      INTEGER,
+        channel_id  INTEGER,
+        kind        TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        attempts    INTEGER NOT NULL,
+        error       TEXT,
+        at          INTEGER NOT NULL
+    );
+    CREATE INDEX deliveries_by_run ON deliveries(run_id, id);
+    CREATE INDEX deliveries_pending ON deliveries(status) WHERE status = 'pending';
+    CREATE TABLE notify_state (
+        job_id      INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        failures    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE jobs ADD COLUMN notify TEXT;
+    ALTER TABLE jobs ADD COLUMN ping_url TEXT;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

@@ -5,6 +5,8 @@
 //! full disk is its own error ([`DbError::StorageFull`]), naming the data
 //! directory, so callers can answer 507 and retry instead of failing.
 
+pub mod channels;
+pub mod deliveries;
 pub mod jobs;
 mod migrations;
 pub mod runs;

@@ -76,6 +76,8 @@ pub struct Job {
     pub overlap: Overlap,
     pub catch_up: CatchUp,
     pub limits: JobLimits,
+    pub notify: Option<super::NotifySettings>,
+    pub ping_url: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
     /// The scheduler has accounted for every occurrence up to this time
@@ -122,6 +124,8 @@ pub struct JobView {
     pub catch_up: CatchUp,
     #[serde(flatten)]
     pub limits: JobLimits,
+    pub notify: Option<super::NotifySettings>,
+    pub ping_url: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub next_run_at: Option<String>,
@@ -151,6 +155,8 @@ impl JobView {
             overlap: job.overlap,
             catch_up: job.catch_up,
             limits: job.limits,
+            notify: job.notify,
+            ping_url: job.ping_url,
             created_at: to_rfc3339(job.created_at),
             updated_at: to_rfc3339(job.updated_at),
             next_run_at: next_run_at.map(to_rfc3339),

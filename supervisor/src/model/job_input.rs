@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::job::{AiOverrides, Job, Overlap, Schedule};
 use super::limits::{CatchUp, JobLimits};
+use super::notify::{NotifySettings, parse_notify, parse_ping_url};
 use crate::preferences::{
     AI_MODES, CLAUDE_EFFORTS, CODEX_EFFORTS, PERMISSION_MODES, Preferences, SANDBOXES,
 };
@@ -31,6 +32,8 @@ const WRITABLE: &[&str] = &[
     "retry",
     "stallTimeoutMs",
     "longRunMs",
+    "notify",
+    "pingUrl",
 ];
 const READ_ONLY: &[&str] = &[
     "id",
@@ -48,6 +51,8 @@ pub struct ValidationContext<'a> {
     pub prefs: &'a Preferences,
     /// Is a runner binary of this name installed right now?
     pub executor_exists: &'a dyn Fn(&str) -> bool,
+    /// The ids of the notification channels that exist.
+    pub channel_ids: &'a [i64],
 }
 
 /// The writable fields of a job.
@@ -66,6 +71,8 @@ pub struct JobFields {
     pub catch_up: CatchUp,
     pub limits: JobLimits,
     pub managed_as: Option<String>,
+    pub notify: Option<NotifySettings>,
+    pub ping_url: Option<String>,
 }
 
 impl JobFields {
@@ -84,6 +91,8 @@ impl JobFields {
             catch_up: job.catch_up,
             managed_as: job.managed_as.clone(),
             limits: job.limits,
+            notify: job.notify.clone(),
+            ping_url: job.ping_url.clone(),
         }
     }
 
@@ -121,6 +130,8 @@ impl JobFields {
                 limits
             },
             managed_as: errors.take(parse_managed_as(&fields)),
+            notify: errors.take(parse_notify(&fields, ctx.channel_ids)),
+            ping_url: errors.take(parse_ping_url(&fields)),
         };
         if !job.job_type.is_empty() {
             errors.take(job.check_executor(ctx));
@@ -208,6 +219,12 @@ impl JobFields {
             job.managed_as = errors.take_or(parse_managed_as(&fields), job.managed_as);
         }
         errors.take(job.limits.merge(&fields));
+        if fields.has("notify") {
+            job.notify = errors.take_or(parse_notify(&fields, ctx.channel_ids), job.notify);
+        }
+        if fields.has("pingUrl") {
+            job.ping_url = errors.take_or(parse_ping_url(&fields), job.ping_url);
+        }
         if executor_changed && errors.is_empty() {
             errors.take(job.check_executor(ctx));
         }

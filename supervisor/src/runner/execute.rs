@@ -32,6 +32,7 @@ use super::settings::{job_spec, settings_for};
 use crate::app::App;
 use crate::db::{jobs, runs};
 use crate::model::{Job, Run, RunStatus, Usage};
+use crate::notify::Finish;
 use crate::service::publish::publish_run;
 use crate::time::{Millis, now_ms, to_rfc3339};
 
@@ -243,6 +244,8 @@ async fn run_executor(
         }
     };
     let _long_run = super::watch::LongRunAlarm::arm(app, job, run.id);
+
+    crate::notify::run_started(app, job.id, run.id);
 
     let grace = Duration::from_millis(prefs.stop_grace_ms.max(0) as u64);
     let outcome = supervise(
@@ -601,11 +604,19 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
     app.metrics.run_finished(status);
     // The slot is free: start the next run before the bookkeeping below.
     super::dispatch::dispatch(app);
-    if let Some((run, deleted, _)) = result {
+    if let Some((run, deleted, retry)) = result {
         crate::service::runs::remove_logs(app, job_id, &deleted);
         if let Some(run) = run {
             publish_run(app, &run);
         }
+        // A user stop or a shutdown tells nobody; a failure with a retry
+        // scheduled waits for the last retry.
+        let finish = match (retryable, retry.is_some()) {
+            (false, _) => Finish::Quiet,
+            (true, true) => Finish::RetryScheduled,
+            (true, false) => Finish::Final,
+        };
+        crate::notify::run_finished(app, job_id, run_id, finish);
         // The job's lastRun changed.
         crate::service::publish::refresh_job(app, job_id).await;
     }

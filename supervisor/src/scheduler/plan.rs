@@ -303,6 +303,8 @@ mod tests {
             overlap: Overlap::Queue,
             catch_up: Default::default(),
             limits: Default::default(),
+            notify: None,
+            ping_url: None,
             created_at: t(anchor),
             updated_at: t(anchor),
             anchor_at: t(anchor),

@@ -1,7 +1,8 @@
 //! The alerts this part of Backbeat raises for the notification layer:
 //! a run still going past `longRunMs` and occurrences missed while
 //! Backbeat was down. Each is counted in `/metrics` and published on the
-//! event feed (the run changed); delivery to channels is the notifier's.
+//! event feed (the run changed), and handed to the notifier (`long` /
+//! `missed` events of the job's channels).
 
 use std::sync::Arc;
 
@@ -20,8 +21,9 @@ pub fn raise(app: &Arc<App>, job_id: i64, run_id: i64, alert: Alert) {
         Alert::LongRun => app.metrics.long_run(),
         Alert::Missed { count } => app.metrics.missed(count),
     }
-    // NOTIFY CALL SITE (issue 8): hand the event to the notifier here once
-    // its API is on main, e.g.
-    // `crate::notify::emit(app, job_id, run_id, Event::Long | Event::Missed)`.
-    let _ = (job_id, run_id);
+    let event = match alert {
+        Alert::LongRun => crate::notify::Event::Long,
+        Alert::Missed { .. } => crate::notify::Event::Missed,
+    };
+    crate::notify::emit(app, job_id, run_id, event);
 }

@@ -23,14 +23,16 @@ pub enum JobError {
     Db(#[from] DbError),
 }
 
-fn with_context<R>(app: &App, f: impl FnOnce(&ValidationContext) -> R) -> R {
+async fn with_context<R>(app: &App, f: impl FnOnce(&ValidationContext) -> R) -> Result<R, DbError> {
+    let channel_ids = app.db.call(|c| crate::db::channels::ids(c)).await?;
     let prefs = app.prefs();
     let exists = |binary: &str| app.registry.find(binary).is_some();
-    f(&ValidationContext {
+    Ok(f(&ValidationContext {
         now: now_ms(),
         prefs: &prefs,
         executor_exists: &exists,
-    })
+        channel_ids: &channel_ids,
+    }))
 }
 
 /// A delete that could not be written (a full disk): the job stays, so it
@@ -88,7 +90,7 @@ pub async fn get(app: &App, id: i64) -> Result<JobView, JobError> {
 }
 
 pub async fn create(app: &Arc<App>, body: &Value) -> Result<JobView, JobError> {
-    let fields = with_context(app, |ctx| JobFields::parse_create(body, ctx))?;
+    let fields = with_context(app, |ctx| JobFields::parse_create(body, ctx)).await??;
     let now = now_ms();
     let job = app.db.call(move |c| jobs::insert(c, &fields, now)).await?;
     app.plan(&job, now);
@@ -103,7 +105,7 @@ pub async fn update(app: &Arc<App>, id: i64, body: &Value) -> Result<JobView, Jo
         .call(move |c| jobs::get(c, id))
         .await?
         .ok_or(JobError::NotFound(id))?;
-    let fields = with_context(app, |ctx| JobFields::parse_patch(&existing, body, ctx))?;
+    let fields = with_context(app, |ctx| JobFields::parse_patch(&existing, body, ctx)).await??;
     let reanchor = fields.schedule != existing.schedule || (fields.enabled && !existing.enabled);
     let now = now_ms();
     let job = app

@@ -1,8 +1,9 @@
-//! Operations shared by the API and the scheduler: jobs (create, change,
+//! Operations shared by the API and the scheduler: channels, jobs (create, change,
 //! delete, view), runs (run now, stop, drop), firing due occurrences,
 //! start-up recovery, and publishing changes to the event feed.
 pub mod alerts;
 pub mod catchup;
+pub mod channels;
 pub mod fire;
 pub mod jobs;
 pub mod publish;

@@ -20,6 +20,8 @@ fn example(title: &str, job_type: &str, body: &str, schedule: Schedule) -> JobFi
         catch_up: Default::default(),
         limits: Default::default(),
         managed_as: None,
+        notify: None,
+        ping_url: None,
     }
 }
 

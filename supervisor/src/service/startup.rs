@@ -57,6 +57,16 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
         })
         .await?;
 
+    let interrupted = app
+        .db
+        .call(move |c| crate::db::deliveries::fail_pending(c, now))
+        .await?;
+    if interrupted > 0 {
+        eprintln!(
+            "backbeat: {interrupted} notification deliveries were interrupted by the last stop"
+        );
+    }
+
     let all_jobs = app.db.call(|c| jobs::list(c, None, None)).await?;
     let mut missed = Vec::new();
     let mut skipped = Vec::new();
