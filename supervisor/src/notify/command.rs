@@ -16,7 +16,8 @@ pub const COMMAND_LIMIT: Duration = Duration::from_secs(30);
 
 pub async fn run(command: &str, message: &Message) -> Result<(), String> {
     let run = message.run.as_ref();
-    let mut child = Command::new("/bin/sh")
+    let mut command_line = Command::new("/bin/sh");
+    command_line
         .arg("-c")
         .arg(command)
         .process_group(0)
@@ -34,8 +35,9 @@ pub async fn run(command: &str, message: &Message) -> Result<(), String> {
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
+        .kill_on_drop(true);
+    // Registered as ours, so the orphan sweep never reaps it under tokio.
+    let (mut child, _owned) = crate::runner::orphans::spawn(&mut command_line)
         .map_err(|e| format!("could not start /bin/sh: {e}"))?;
     let pid = child.id().map(i64::from).unwrap_or(0);
     let _group = KillGroupOnDrop(pid);
