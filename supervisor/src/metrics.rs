@@ -3,8 +3,8 @@
 //! scheduled, stalled runs, long runs and missed occurrences. Gauges
 //! (running, queued, planned jobs) are read from their owners on demand.
 
-use std::fmt::Write;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 

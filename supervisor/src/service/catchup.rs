@@ -139,6 +139,8 @@ mod tests {
             catch_up,
             limits: Default::default(),
             managed_as: None,
+            notify: None,
+            ping_url: None,
             created_at: 0,
             updated_at: 0,
             anchor_at: 0,
