@@ -110,6 +110,8 @@ mod tests {
                     ..Default::default()
                 },
                 managed_as: None,
+                notify: None,
+                ping_url: None,
             };
             let job = jobs::insert(c, &fields, 0)?;
             let id = runs::insert(
