@@ -38,6 +38,8 @@ pub struct App {
     pub prefs_write: tokio::sync::Mutex<()>,
     /// The address actually bound (known after listening).
     pub port: std::sync::atomic::AtomicU16,
+    /// Due occurrences the store could not record yet (a full disk).
+    pub unrecorded: crate::service::unrecorded::Unrecorded,
 }
 
 impl App {
@@ -60,6 +62,7 @@ impl App {
             notifier: Default::default(),
             prefs_write: Default::default(),
             port: std::sync::atomic::AtomicU16::new(0),
+            unrecorded: Default::default(),
         })
     }
 

@@ -53,8 +53,17 @@ pub fn plan(job: &Job, missed: &Missed) -> CatchUpPlan {
     CatchUpPlan { fires, skipped }
 }
 
+/// Why occurrences were missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissCause {
+    /// The supervisor was not running.
+    Down,
+    /// The store refused writes (a full disk) when they came due.
+    StoreFailing,
+}
+
 /// The error of the run recording skipped occurrences.
-pub fn missed_text(job: &Job, count: u64, first: Millis, last: Millis) -> String {
+pub fn missed_text(job: &Job, count: u64, first: Millis, last: Millis, cause: MissCause) -> String {
     let what = if count == 1 {
         "1 occurrence".to_string()
     } else if count >= MISSED_COUNTED {
@@ -68,7 +77,11 @@ pub fn missed_text(job: &Job, count: u64, first: Millis, last: Millis) -> String
         CatchUp::All => format!("; the latest {CATCH_UP_ALL_MAX} ran (catchUp \"all\")"),
     };
     format!(
-        "missed {what} while Backbeat was down (first {}, last {}){ran}",
+        "missed {what} while {} (first {}, last {}){ran}",
+        match cause {
+            MissCause::Down => "Backbeat was down",
+            MissCause::StoreFailing => "the store could not be written",
+        },
         to_rfc3339(first),
         to_rfc3339(last)
     )
@@ -80,10 +93,11 @@ pub async fn record_skipped(
     app: &Arc<App>,
     job: &Job,
     skipped: (u64, Millis, Millis),
+    cause: MissCause,
     now: Millis,
-) {
+) -> bool {
     let (count, first, last) = skipped;
-    let error = missed_text(job, count, first, last);
+    let error = missed_text(job, count, first, last, cause);
     let job_id = job.id;
     let recorded = app
         .db
@@ -112,9 +126,13 @@ pub async fn record_skipped(
         Ok(Some(run)) => {
             publish_run(app, &run);
             raise(app, job_id, run.id, Alert::Missed { count });
+            true
         }
-        Ok(None) => {}
-        Err(e) => eprintln!("backbeat: job {job_id}: could not record missed occurrences: {e}"),
+        Ok(None) => true,
+        Err(e) => {
+            eprintln!("backbeat: job {job_id}: could not record missed occurrences: {e}");
+            false
+        }
     }
 }
 
@@ -179,7 +197,7 @@ mod tests {
     #[test]
     fn the_record_says_how_many_and_when() {
         assert_eq!(
-            missed_text(&job(CatchUp::None), 14, 0, 60_000),
+            missed_text(&job(CatchUp::None), 14, 0, 60_000, MissCause::Down),
             "missed 14 occurrences while Backbeat was down (first 1970-01-01T00:00:00.000Z, last 1970-01-01T00:01:00.000Z)"
         );
     }

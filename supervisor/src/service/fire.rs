@@ -17,15 +17,18 @@ use crate::time::Millis;
 
 /// Fires scheduled occurrences (trigger `schedule`).
 pub async fn fire(app: &Arc<App>, fires: Vec<Fire>, now: Millis) {
-    fire_with(app, fires, Trigger::Schedule, now).await
+    fire_with(app, fires, Trigger::Schedule, now).await;
 }
 
 /// One store round trip: in a single write transaction each due job is
 /// re-read (skipped if deleted or disabled meanwhile), its overlap policy
 /// decides, its run is inserted and the job's anchor (and a once-job's
 /// `enabled`) updated. Queued runs are handed to the queue after commit.
+/// When the store refuses the write, the occurrences are remembered and
+/// recorded once it takes writes again (`service::unrecorded`).
 pub async fn fire_with(app: &Arc<App>, fires: Vec<Fire>, trigger: Trigger, now: Millis) {
     let fired_jobs: Vec<i64> = fires.iter().map(|f| f.job_id).collect();
+    let unrecorded = fires.clone();
     let queue_app = app.clone();
     let recorded = app
         .db
@@ -84,7 +87,10 @@ pub async fn fire_with(app: &Arc<App>, fires: Vec<Fire>, trigger: Trigger, now: 
             }
         }
         Err(e) => {
-            eprintln!("backbeat: could not record due runs: {e}");
+            eprintln!(
+                "backbeat: could not record due runs: {e}; they will be recorded once the store takes writes again"
+            );
+            super::unrecorded::remember(app, &unrecorded);
             return;
         }
     }

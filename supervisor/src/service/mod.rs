@@ -11,3 +11,4 @@ pub mod retry;
 pub mod runs;
 pub mod seed;
 pub mod startup;
+pub mod unrecorded;

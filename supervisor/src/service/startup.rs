@@ -89,7 +89,7 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
     }
     // Recorded first: the record of what did not run precedes the runs.
     for (job, record) in &skipped {
-        catchup::record_skipped(app, job, *record, now).await;
+        catchup::record_skipped(app, job, *record, catchup::MissCause::Down, now).await;
     }
 
     let overlap: HashMap<i64, Overlap> = all_jobs.iter().map(|j| (j.id, j.overlap)).collect();

@@ -389,3 +389,51 @@ fn a_corrupted_database_is_refused_at_once() {
         "{stderr}"
     );
 }
+
+/// A whole second at least `secs` from now, RFC 3339 in UTC.
+fn seconds_from_now(secs: i64) -> String {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(secs + 1);
+    at.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
+}
+
+#[test]
+fn an_occurrence_due_while_the_disk_is_full_runs_once_space_returns() {
+    let scratch = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&scratch.path().join("fs"), "size=16m") else {
+        return;
+    };
+    let data = disk.path.join("data");
+    let server = Server::start_capturing_stderr(&[("BACKBEAT_DATA_DIR", data.to_str().unwrap())]);
+    let at = seconds_from_now(2);
+    let job = server.create_job(json!({
+        "title": "due while full",
+        "body": "echo made it",
+        "schedule": {"kind": "once", "at": at},
+    }));
+    let id = job["id"].as_i64().unwrap();
+
+    let filler = fill(&disk.path);
+    wait_for_stderr(&server, "could not record due runs");
+    let runs = || server.get(&format!("/api/runs?jobId={id}")).json()["runs"].clone();
+    assert_eq!(runs(), json!([]), "nothing could be recorded yet");
+
+    fs::remove_file(&filler).unwrap();
+    eventually(
+        30,
+        "the due occurrence is recorded once space returns",
+        || runs().as_array().is_some_and(|r| !r.is_empty()),
+    );
+    let all = runs();
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        1,
+        "fired exactly once: {all}"
+    );
+    let run = server.wait_finished(all[0]["id"].as_i64().unwrap());
+    assert_eq!(run["status"], "success", "{run}");
+    assert_eq!(run["trigger"], "catchup", "{run}");
+    assert_eq!(run["scheduledFor"], at, "{run}");
+    assert_eq!(server.log(run["id"].as_i64().unwrap()), "made it\n");
+    let job = server.get(&format!("/api/jobs/{id}")).json();
+    assert_eq!(job["enabled"], false, "a once-job disables itself: {job}");
+}
