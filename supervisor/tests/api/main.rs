@@ -11,6 +11,7 @@ mod cli_doctor;
 mod cli_transfer;
 mod contract;
 mod cron;
+mod email;
 mod jobs;
 mod limits;
 mod logs;
