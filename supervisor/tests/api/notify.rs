@@ -591,3 +591,49 @@ fn jobs_without_notify_use_the_default_channels() {
     assert_eq!(recorded[0]["status"], "suppressed");
     assert_eq!(recorded[0]["error"], "the channel is disabled");
 }
+
+#[test]
+fn a_failure_that_will_be_retried_waits_for_the_last_retry() {
+    let server = Server::start();
+    let receiver = Receiver::start();
+    let channel = create_channel(
+        &server,
+        json!({"name": "hook", "kind": "webhook", "config": {"url": receiver.url("/retry")}}),
+    );
+    let job = server.create_job(json!({"body": "echo attempt; exit 1",
+        "retry": {"attempts": 1, "delayMs": 0},
+        "notify": {"channels": [channel]}, "pingUrl": receiver.url("/ping")}))["id"]
+        .as_i64()
+        .unwrap();
+    let first = server.wait_finished(server.run_now(job));
+    let first_id = first["id"].as_i64().unwrap();
+    let recorded = settled_deliveries(&server, first_id, 2);
+    let failure = recorded.iter().find(|d| d["kind"] == "webhook").unwrap();
+    assert_eq!(failure["status"], "suppressed", "{recorded:?}");
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("retry is scheduled")
+    );
+
+    let finished_retry = || -> Option<i64> {
+        let runs = server.get(&format!("/api/runs?jobId={job}")).json();
+        runs["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["retryOf"] == first_id && r["status"] == "failure")
+            .and_then(|r| r["id"].as_i64())
+    };
+    eventually(20, "the retry run failed", || finished_retry().is_some());
+    let retry_id = finished_retry().unwrap();
+    let got = receiver.wait_for("/retry", 1);
+    assert_eq!(
+        got[0].json()["run"]["id"],
+        retry_id,
+        "only the last retry's failure is told"
+    );
+    assert_eq!(receiver.wait_for("/ping/fail", 1).len(), 1);
+    assert_eq!(receiver.at("/retry").len(), 1);
+}
