@@ -1,6 +1,7 @@
 // Job editor (#/jobs/new, #/jobs/:id/edit): title, type, body (highlighted
 // for shell), schedule builder, cwd, env, timeout, overlap, retries and
-// limits (retry, stall, long-run, catch-up) and AI overrides with the
+// limits (retry, stall, long-run, catch-up), notifications (channels,
+// events, repeat, ping URL) and AI overrides with the
 // global defaults as placeholders; AI drafting/refining
 // beside it. Server 422 errors are shown next to their field.
 
@@ -17,6 +18,7 @@ import { aiAssist } from '../ui/ai-assist.js';
 import { aiOverrides } from '../ui/ai-overrides.js';
 import { aboutCard } from '../ui/job-about.js';
 import { retryLimits } from '../ui/retry-limits.js';
+import { notifyEditor } from '../ui/notify-editor.js';
 
 const UNITS = [['s', 1000], ['min', 60000], ['h', 3600000]];
 
@@ -53,13 +55,14 @@ export default async function editorPage(main, { id }) {
   const isNew = id === null;
   setTitle(isNew ? 'New job' : `Edit job #${id}`);
   main.append(loading());
-  const [job, prefs, executors] = await Promise.all([
+  const [job, prefs, executors, channels] = await Promise.all([
     isNew ? Promise.resolve(null) : get(`/jobs/${id}`).catch((e) => {
       if (e.status === 404) return undefined;
       throw e;
     }),
     get('/preferences').catch(() => ({})),
     get('/executors').then((r) => r.executors || []).catch(() => []),
+    get('/channels').then((r) => r.channels || []).catch(() => []),
   ]);
   if (job === undefined) {
     replace(main, h('div', { class: 'card empty' },
@@ -122,6 +125,7 @@ export default async function editorPage(main, { id }) {
   errors.register('overlap', overlapError);
 
   const limits = retryLimits({ prefs, errors });
+  const notify = notifyEditor({ channels, errors });
   const enabled = h('input', { type: 'checkbox', name: 'enabled' });
   const enabledField = h('label', { class: 'check', 'data-field': 'enabled' }, enabled,
     h('span', null, h('strong', null, 'Enabled'), h('span', { class: 'hint' }, 'Disabled jobs never fire on their schedule; you can still run them by hand.')));
@@ -148,6 +152,7 @@ export default async function editorPage(main, { id }) {
     h('section', { class: 'form-section' }, h('h2', null, 'Schedule'), schedule.el),
     execSection,
     limits.el,
+    notify.el,
     h('section', { class: 'form-section' }, h('h2', null, 'Environment variables'), env.el),
     aiSection,
     h('div', { class: 'form-actions' }, saveBtn, cancelBtn, h('span', { class: 'grow' }), formError));
@@ -176,6 +181,7 @@ export default async function editorPage(main, { id }) {
   cwd.value = start.cwd || '';
   setTimeoutMs(start.timeoutMs);
   limits.value = start;
+  notify.value = start;
   enabled.checked = start.enabled !== false;
   env.value = start.env;
   ai.value = start.ai;
@@ -236,6 +242,7 @@ export default async function editorPage(main, { id }) {
       timeoutMs: timeoutMs(),
       overlap: (overlapRadios.find((r) => r.input.checked) || { value: 'queue' }).value,
       ...limits.value,
+      ...notify.value,
       enabled: enabled.checked,
       ai: t === 'ai' ? ai.value : null,
     };

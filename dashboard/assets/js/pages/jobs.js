@@ -106,6 +106,9 @@ function jobRow(initial) {
       last ? [h('span', { 'aria-hidden': 'true' }, '·'), 'last run',
         h('a', { href: `#/runs/${last.id}`, class: 'nowrap' }, lastBadge(last)),
         relTimeEl(last.finishedAt)] : h('span', null, '· never run'),
+      job.notify && job.notify.channels.length || job.pingUrl
+        ? h('span', { class: 'job-bell', 'data-notifies': '', title: notifyWords(job) }, icon('bell'))
+        : null,
       job.usageTotals && job.usageTotals.costUsd != null
         ? h('span', { title: `${job.usageTotals.runs} AI runs kept` }, `· $${job.usageTotals.costUsd.toFixed(2)}`) : null);
     desc.textContent = scheduleFallback(job.schedule);
@@ -116,6 +119,13 @@ function jobRow(initial) {
     } else {
       next.textContent = !job.enabled ? 'Disabled: not scheduled' : sched.kind === 'manual' ? 'Runs when you start it' : 'Nothing scheduled';
     }
+  }
+
+  function notifyWords(j) {
+    const parts = [];
+    if (j.notify && j.notify.channels.length) parts.push(`Notifies ${j.notify.channels.length} channel${j.notify.channels.length === 1 ? '' : 's'} on ${j.notify.on.join(', ')}`);
+    if (j.pingUrl) parts.push('pings a health check');
+    return parts.join('; ');
   }
 
   /** The last run's badge; "stopped" once its error is known from the strip. */

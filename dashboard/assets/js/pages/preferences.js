@@ -1,12 +1,14 @@
 // Preferences (#/preferences): every key with its meaning and an input that
 // is checked as you type; Save sends only the changed keys with
-// PATCH /api/preferences; 422 errors appear next to their field.
+// PATCH /api/preferences; 422 errors appear next to their field. Below,
+// the notification channels (ui/channels.js).
 
 import { get, patch } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
 import { toast } from '../toast.js';
 import { PREFS, PREF_GROUPS, checkPref, humanPref } from '../prefs-schema.js';
 import { durationInput } from '../ui/duration-input.js';
+import { channelsSection } from '../ui/channels.js';
 
 function defaultWords(key, spec, def) {
   if (def === '') return 'empty';
@@ -67,7 +69,8 @@ export default async function preferencesPage(main) {
   }
 
   const known = new Set(PREF_GROUPS.flatMap((g) => g.keys));
-  const extra = Object.keys(prefs).filter((k) => !known.has(k));
+  // defaultNotifyChannels is set in the Channels section below.
+  const extra = Object.keys(prefs).filter((k) => !known.has(k) && k !== 'defaultNotifyChannels');
   const groups = [...PREF_GROUPS, ...(extra.length ? [{ title: 'Other', keys: extra }] : [])];
   const form = h('form', { class: 'card', novalidate: true, 'data-prefs-form': '' },
     groups.map((g) => h('section', { class: 'pref-group' }, h('h2', null, g.title), g.keys.map(prefRow))),
@@ -76,7 +79,8 @@ export default async function preferencesPage(main) {
   replace(main,
     h('div', { class: 'page-head' }, h('h1', null, 'Preferences'),
       h('div', { class: 'sub' }, 'Stored in preferences.json in the config directory; changes apply to runs that start after saving.')),
-    form);
+    form,
+    channelsSection({ getPrefs: () => prefs, setPrefs: (p) => { prefs = p; } }).el);
 
   function fill() {
     for (const [key, input] of inputs) {

@@ -14,6 +14,7 @@ import { stopButton } from '../ui/run-actions.js';
 import { queueReason } from '../ui/queue-reason.js';
 import { logView } from '../ui/log-view.js';
 import { retryChainEl } from '../ui/retry-chain.js';
+import { deliveriesCard } from '../ui/deliveries.js';
 
 function kv(label, value, attrs = {}) {
   return h('div', attrs, h('dt', null, label), h('dd', null, value));
@@ -115,9 +116,13 @@ export default async function runDetailPage(main, { id }) {
     const ended = isActive(run.status) && !isActive(r.status);
     run = { ...run, ...r };
     render();
-    if (ended) setTimeout(loadChain, 300);
+    if (ended) {
+      setTimeout(loadChain, 300);
+      setTimeout(() => deliveries.reload(), 500);
+    }
   }
 
+  const deliveries = deliveriesCard(run.id);
   const log = logView(run, {
     onStatus: update,
     onEnd: async () => {
@@ -128,7 +133,7 @@ export default async function runDetailPage(main, { id }) {
   });
   render();
   loadChain();
-  replace(main, header, summary, usageBox, log.el);
+  replace(main, header, summary, usageBox, deliveries.el, log.el);
   const off = on('run', update);
   return () => {
     off();
