@@ -5,6 +5,7 @@
 mod fixture;
 
 mod ai;
+mod alerts;
 mod catch_up;
 mod cli;
 mod cli_doctor;
