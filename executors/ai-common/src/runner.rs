@@ -27,6 +27,7 @@ impl Identity {
             job_type: "ai".into(),
             description: self.description.into(),
             ai_mode: Some(self.name.into()),
+            options_schema: None,
         }
     }
 }

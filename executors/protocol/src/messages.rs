@@ -78,6 +78,19 @@ pub struct JobSpec {
     pub body: String,
     pub cwd: String,
     pub timeout_ms: u64,
+    /// The job's `executorOptions`, already validated against the
+    /// executor's `optionsSchema`; `{}` when the job has none.
+    #[serde(default)]
+    pub executor_options: serde_json::Map<String, Value>,
+    /// The job's `env` with the run's overrides (already in the process
+    /// environment too): for executors that run the body elsewhere and must
+    /// pass it on explicitly.
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+    /// The supervisor's `stopGraceMs`: after `cancel`, SIGKILL follows this
+    /// long after SIGTERM. Absent from older supervisors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_grace_ms: Option<u64>,
 }
 
 /// Resolved AI settings for `claude-runner` / `codex-runner`. Empty strings
@@ -182,4 +195,8 @@ pub struct Describe {
     /// For AI runners: `claude` or `codex`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_mode: Option<String>,
+    /// A JSON Schema (draft 2020-12) for the job's `executorOptions`; the
+    /// supervisor validates options against it when a job is saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options_schema: Option<Value>,
 }

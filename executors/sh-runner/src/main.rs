@@ -33,6 +33,7 @@ fn main() {
         job_type: "script".into(),
         description: "Runs the body with /bin/sh".into(),
         ai_mode: None,
+        options_schema: None,
     };
     runner_control::serve(describe, run);
 }

@@ -6,7 +6,8 @@ use crate::model::{CatchUp, Job, JobFields, JobLimits, LastRun, Overlap, UsageTo
 use crate::time::{Millis, to_rfc3339};
 
 const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at, managed_as,
-    retry, stall_timeout_ms, long_run_ms, notify, ping_url";
+    retry, stall_timeout_ms, long_run_ms, notify, ping_url,
+    executor_options";
 
 fn json_col<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
@@ -45,6 +46,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Job> {
             .get::<_, Option<String>>(19)?
             .and_then(|text| serde_json::from_str(&text).ok()),
         ping_url: row.get(20)?,
+        executor_options: json_col(row, 21)?,
     })
 }
 
@@ -56,8 +58,8 @@ pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::R
     conn.execute(
         "INSERT INTO jobs (title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up,
                            created_at, updated_at, anchor_at, managed_as, retry, stall_timeout_ms, long_run_ms,
-                           notify, ping_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                           notify, ping_url, executor_options)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         params![
             fields.title,
             fields.job_type,
@@ -77,6 +79,7 @@ pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::R
             fields.limits.long_run_ms,
             fields.notify.as_ref().map(to_json),
             fields.ping_url,
+            to_json(&fields.executor_options),
         ],
     )?;
     get(conn, conn.last_insert_rowid()).map(|job| job.expect("just inserted"))
@@ -96,7 +99,8 @@ pub fn update(
                          timeout_ms = ?9, ai = ?10, overlap = ?11, catch_up = ?12, updated_at = ?13,
                          anchor_at = CASE WHEN ?14 THEN ?13 ELSE anchor_at END, managed_as = ?15,
                          retry = ?16, stall_timeout_ms = ?17, long_run_ms = ?18,
-                         notify = ?19, ping_url = ?20
+                         notify = ?19, ping_url = ?20,
+                         executor_options = ?21
          WHERE id = ?1",
         params![
             id,
@@ -119,6 +123,7 @@ pub fn update(
             fields.limits.long_run_ms,
             fields.notify.as_ref().map(to_json),
             fields.ping_url,
+            to_json(&fields.executor_options),
         ],
     )?;
     get(conn, id)

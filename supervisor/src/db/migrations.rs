@@ -113,6 +113,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE jobs ADD COLUMN notify TEXT;
     ALTER TABLE jobs ADD COLUMN ping_url TEXT;",
+    // 7: executor options, passed through to the executor in `start`.
+    "ALTER TABLE jobs ADD COLUMN executor_options TEXT NOT NULL DEFAULT '{}';",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::executor_options::ExecutorOptions;
 use super::limits::{CatchUp, JobLimits};
 use crate::time::{Millis, to_rfc3339};
 
@@ -73,6 +74,8 @@ pub struct Job {
     pub env: BTreeMap<String, String>,
     pub timeout_ms: Option<i64>,
     pub ai: Option<AiOverrides>,
+    /// Passed to the executor in `start` as `job.executorOptions`.
+    pub executor_options: ExecutorOptions,
     pub overlap: Overlap,
     pub catch_up: CatchUp,
     pub limits: JobLimits,
@@ -120,6 +123,7 @@ pub struct JobView {
     pub env: BTreeMap<String, String>,
     pub timeout_ms: Option<i64>,
     pub ai: Option<AiOverrides>,
+    pub executor_options: ExecutorOptions,
     pub overlap: Overlap,
     pub catch_up: CatchUp,
     #[serde(flatten)]
@@ -152,6 +156,7 @@ impl JobView {
             env: job.env,
             timeout_ms: job.timeout_ms,
             ai: job.ai,
+            executor_options: job.executor_options,
             overlap: job.overlap,
             catch_up: job.catch_up,
             limits: job.limits,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::executor_options::{self, ExecutorOptions};
 use super::job::{AiOverrides, Job, Overlap, Schedule};
 use super::limits::{CatchUp, JobLimits};
 use super::notify::{NotifySettings, parse_notify, parse_ping_url};
@@ -26,6 +27,7 @@ const WRITABLE: &[&str] = &[
     "env",
     "timeoutMs",
     "ai",
+    "executorOptions",
     "overlap",
     "catchUp",
     "managedAs",
@@ -67,6 +69,7 @@ pub struct JobFields {
     pub env: BTreeMap<String, String>,
     pub timeout_ms: Option<i64>,
     pub ai: Option<AiOverrides>,
+    pub executor_options: ExecutorOptions,
     pub overlap: Overlap,
     pub catch_up: CatchUp,
     pub limits: JobLimits,
@@ -87,6 +90,7 @@ impl JobFields {
             env: job.env.clone(),
             timeout_ms: job.timeout_ms,
             ai: job.ai.clone(),
+            executor_options: job.executor_options.clone(),
             overlap: job.overlap,
             catch_up: job.catch_up,
             managed_as: job.managed_as.clone(),
@@ -118,6 +122,7 @@ impl JobFields {
             env: errors.take(parse_env(&fields)),
             timeout_ms: errors.take(parse_timeout(&fields)),
             ai: errors.take(parse_ai(&fields, ctx.prefs)),
+            executor_options: errors.take(executor_options::parse(&fields)),
             overlap: errors
                 .take(parse_overlap(&fields))
                 .unwrap_or(Overlap::Queue),
@@ -208,6 +213,10 @@ impl JobFields {
             executor_changed |= ai.as_ref().and_then(|a| a.mode.clone())
                 != job.ai.as_ref().and_then(|a| a.mode.clone());
             job.ai = ai;
+        }
+        if fields.has("executorOptions") {
+            job.executor_options =
+                errors.take_or(executor_options::parse(&fields), job.executor_options);
         }
         if let Some(overlap) = errors.take(parse_overlap(&fields)) {
             job.overlap = overlap;

@@ -1,4 +1,5 @@
 //! The domain objects (jobs, runs) as stored and as the API shows them.
+pub mod executor_options;
 pub mod job;
 pub mod job_input;
 pub mod limits;

@@ -178,6 +178,8 @@ async fn run_executor(
     let timeout_ms = job.timeout_ms.unwrap_or(prefs.default_timeout_ms).max(0) as u64;
     let stall_ms = super::watch::stall_timeout_ms(job, &prefs);
 
+    let mut job_env = job.env.clone();
+    job_env.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
     let mut command = Command::new(&executable);
     command
         .current_dir(&cwd)
@@ -212,7 +214,13 @@ async fn run_executor(
             trigger: run.trigger.as_str().into(),
             scheduled_for: run.scheduled_for.map(to_rfc3339),
         }),
-        job: job_spec(job, &cwd.to_string_lossy(), timeout_ms),
+        job: job_spec(
+            job,
+            &cwd.to_string_lossy(),
+            timeout_ms,
+            job_env,
+            prefs.stop_grace_ms.max(0) as u64,
+        ),
         settings: settings_for(job, &prefs),
     }));
     stdin.send(encode_line(&start));

@@ -45,6 +45,8 @@ pub struct ExecutorInfo {
     pub available: bool,
     pub version: Option<String>,
     pub description: Option<String>,
+    /// The JSON Schema of the `executorOptions` its jobs take, if any.
+    pub options_schema: Option<serde_json::Value>,
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -144,6 +146,7 @@ impl ExecutorRegistry {
                 available: false,
                 version: None,
                 description: None,
+                options_schema: None,
             };
         };
         let describe = describe(&path).await;
@@ -154,8 +157,14 @@ impl ExecutorRegistry {
             binary: path.display().to_string(),
             available: describe.is_some(),
             version: describe.as_ref().map(|d| d.version.clone()),
+            options_schema: describe.as_ref().and_then(|d| d.options_schema.clone()),
             description: describe.map(|d| d.description),
         }
+    }
+
+    /// The `--describe` answer of `binary`, if it is found and answers.
+    pub async fn describe(&self, binary: &str) -> Option<Describe> {
+        describe(&self.find(binary)?).await
     }
 }
 

@@ -1,6 +1,8 @@
 //! What an executor is told in `start`: the job as it sees it and the
 //! resolved AI settings (job overrides, else preferences).
 
+use std::collections::BTreeMap;
+
 use backbeat_protocol::{AiSettings, JobSpec};
 use serde_json::Value;
 
@@ -56,13 +58,24 @@ pub fn settings_for(job: &Job, prefs: &Preferences) -> Value {
     }
 }
 
-pub fn job_spec(job: &Job, cwd: &str, timeout_ms: u64) -> Value {
+/// `job` of a `run` start message; `env` is the job's env with the run's
+/// overrides applied.
+pub fn job_spec(
+    job: &Job,
+    cwd: &str,
+    timeout_ms: u64,
+    env: BTreeMap<String, String>,
+    stop_grace_ms: u64,
+) -> Value {
     serde_json::to_value(JobSpec {
         title: job.title.clone(),
         job_type: job.job_type.clone(),
         body: job.body.clone(),
         cwd: cwd.to_string(),
         timeout_ms,
+        executor_options: job.executor_options.clone(),
+        env,
+        stop_grace_ms: Some(stop_grace_ms),
     })
     .expect("job spec serializes")
 }

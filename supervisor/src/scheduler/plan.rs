@@ -300,6 +300,7 @@ mod tests {
             env: Default::default(),
             timeout_ms: None,
             ai: None,
+            executor_options: Default::default(),
             overlap: Overlap::Queue,
             catch_up: Default::default(),
             limits: Default::default(),

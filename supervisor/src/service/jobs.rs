@@ -9,6 +9,7 @@ use super::publish::publish_job;
 use crate::app::App;
 use crate::db::{DbError, jobs};
 use crate::events::Event;
+use crate::model::executor_options;
 use crate::model::{Job, JobFields, JobView, ValidationContext};
 use crate::time::now_ms;
 use crate::validation::Invalid;
@@ -89,8 +90,29 @@ pub async fn get(app: &App, id: i64) -> Result<JobView, JobError> {
     Ok(view(app, job).await?)
 }
 
+/// Checks `executorOptions` against the `optionsSchema` the job's
+/// executor describes now (no schema: anything is passed through; an
+/// executor that does not answer `--describe` cannot be checked).
+async fn check_executor_options(app: &App, fields: &JobFields) -> Result<(), Invalid> {
+    let binary = crate::runner::registry::runner_binary_for(
+        &fields.job_type,
+        fields.ai.as_ref(),
+        &app.prefs(),
+    );
+    let schema = app
+        .registry
+        .describe(&binary)
+        .await
+        .and_then(|d| d.options_schema);
+    match schema {
+        Some(schema) => executor_options::check(&fields.executor_options, &schema, &binary),
+        None => Ok(()),
+    }
+}
+
 pub async fn create(app: &Arc<App>, body: &Value) -> Result<JobView, JobError> {
     let fields = with_context(app, |ctx| JobFields::parse_create(body, ctx)).await??;
+    check_executor_options(app, &fields).await?;
     let now = now_ms();
     let job = app.db.call(move |c| jobs::insert(c, &fields, now)).await?;
     app.plan(&job, now);
@@ -106,6 +128,12 @@ pub async fn update(app: &Arc<App>, id: i64, body: &Value) -> Result<JobView, Jo
         .await?
         .ok_or(JobError::NotFound(id))?;
     let fields = with_context(app, |ctx| JobFields::parse_patch(&existing, body, ctx)).await??;
+    let executor_changed = fields.job_type != existing.job_type
+        || fields.ai.as_ref().and_then(|a| a.mode.as_ref())
+            != existing.ai.as_ref().and_then(|a| a.mode.as_ref());
+    if executor_changed || fields.executor_options != existing.executor_options {
+        check_executor_options(app, &fields).await?;
+    }
     let reanchor = fields.schedule != existing.schedule || (fields.enabled && !existing.enabled);
     let now = now_ms();
     let job = app

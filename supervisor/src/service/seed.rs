@@ -16,6 +16,7 @@ fn example(title: &str, job_type: &str, body: &str, schedule: Schedule) -> JobFi
         env: Default::default(),
         timeout_ms: None,
         ai: None,
+        executor_options: Default::default(),
         overlap: Overlap::Queue,
         catch_up: Default::default(),
         limits: Default::default(),

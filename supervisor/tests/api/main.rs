@@ -13,6 +13,7 @@ mod cli_transfer;
 mod contract;
 mod cron;
 mod email;
+mod executor_options;
 mod jobs;
 mod limits;
 mod logs;

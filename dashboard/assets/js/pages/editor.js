@@ -1,7 +1,8 @@
 // Job editor (#/jobs/new, #/jobs/:id/edit): title, type, body (highlighted
 // for shell), schedule builder, cwd, env, timeout, overlap, retries and
 // limits (retry, stall, long-run, catch-up), notifications (channels,
-// events, repeat, ping URL) and AI overrides with the
+// events, repeat, ping URL), executor options (a form from the executor's
+// optionsSchema) and AI overrides with the
 // global defaults as placeholders; AI drafting/refining
 // beside it. Server 422 errors are shown next to their field.
 
@@ -16,6 +17,7 @@ import { scheduleBuilder } from '../ui/schedule-builder.js';
 import { envEditor } from '../ui/env-editor.js';
 import { aiAssist } from '../ui/ai-assist.js';
 import { aiOverrides } from '../ui/ai-overrides.js';
+import { optionsForm } from '../ui/options-form.js';
 import { aboutCard } from '../ui/job-about.js';
 import { retryLimits } from '../ui/retry-limits.js';
 import { notifyEditor } from '../ui/notify-editor.js';
@@ -32,6 +34,7 @@ const BLANK = {
   title: '', type: 'script', body: '', schedule: { kind: 'cron', expr: '0 3 * * *' },
   enabled: true, cwd: null, env: {}, timeoutMs: null, ai: null, overlap: 'queue', catchUp: 'none',
   retry: null, stallTimeoutMs: null, longRunMs: null,
+  executorOptions: {},
 };
 
 function option(value, label, selected) {
@@ -133,6 +136,9 @@ export default async function editorPage(main, { id }) {
   // --- environment ------------------------------------------------------------------------
   const env = envEditor({ errors, onChange: changed });
 
+  // --- executor options ------------------------------------------------------------------
+  const options = optionsForm({ errors, onChange: changed });
+
   // --- AI overrides --------------------------------------------------------------------------
   const ai = aiOverrides({ prefs, errors, onChange: changed });
   const aiSection = ai.el;
@@ -154,6 +160,7 @@ export default async function editorPage(main, { id }) {
     limits.el,
     notify.el,
     h('section', { class: 'form-section' }, h('h2', null, 'Environment variables'), env.el),
+    options.el,
     aiSection,
     h('div', { class: 'form-actions' }, saveBtn, cancelBtn, h('span', { class: 'grow' }), formError));
 
@@ -185,6 +192,7 @@ export default async function editorPage(main, { id }) {
   enabled.checked = start.enabled !== false;
   env.value = start.env;
   ai.value = start.ai;
+  options.value = start.executorOptions || {};
   syncType();
   const initial = JSON.stringify(payload());
 
@@ -227,6 +235,10 @@ export default async function editorPage(main, { id }) {
     typeField.querySelector('.hint').textContent = info && !info.available && executors.length
       ? `No ${t === 'script' ? 'sh' : t === 'ai' ? 'claude/codex' : t}-runner found: runs will fail until it is installed.` : '';
     aiSection.hidden = t !== 'ai';
+    const runner = t === 'script' ? 'sh-runner' : t === 'ai' ? null : `${t}-runner`;
+    const described = executors.find((x) => x.name === runner);
+    options.setSchema(described ? described.optionsSchema : null, runner);
+    options.el.hidden = !options.relevant;
   }
   type.addEventListener('change', () => { syncType(); changed(); });
 
@@ -245,6 +257,7 @@ export default async function editorPage(main, { id }) {
       ...notify.value,
       enabled: enabled.checked,
       ai: t === 'ai' ? ai.value : null,
+      executorOptions: options.value,
     };
     return p;
   }
@@ -295,6 +308,8 @@ export default async function editorPage(main, { id }) {
     if (p.schedule.kind === 'cron' && !p.schedule.expr) focusEl = focusEl || errors.show('schedule.expr', 'Enter a cron expression or pick a preset.');
     if (p.schedule.kind === 'once' && !p.schedule.at) focusEl = focusEl || errors.show('schedule.at', 'Pick the date and time to run at.');
     if (p.timeoutMs !== null && !(p.timeoutMs >= 1000 && p.timeoutMs <= 604800000)) focusEl = focusEl || errors.show('timeoutMs', 'The timeout must be between 1 s and 7 days.');
+    const optionsError = options.el.hidden ? null : options.localError();
+    if (optionsError) focusEl = focusEl || optionsError;
     if (env.hasLocalErrors()) focusEl = focusEl || env.el.querySelector('[aria-invalid="true"]');
     // The cron error the live preview showed while typing stays visible
     // (the server reports it again, with any others, if nothing here stops the save).
