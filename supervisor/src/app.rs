@@ -40,6 +40,8 @@ pub struct App {
     pub port: std::sync::atomic::AtomicU16,
     /// Due occurrences the store could not record yet (a full disk).
     pub unrecorded: crate::service::unrecorded::Unrecorded,
+    /// The `/mcp` endpoint, made on first use (it needs the bound port).
+    pub mcp: std::sync::OnceLock<crate::mcp::HttpService>,
 }
 
 impl App {
@@ -63,6 +65,7 @@ impl App {
             prefs_write: Default::default(),
             port: std::sync::atomic::AtomicU16::new(0),
             unrecorded: Default::default(),
+            mcp: Default::default(),
         })
     }
 

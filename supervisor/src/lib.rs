@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod mcp;
 pub mod metrics;
 pub mod model;
 pub mod notify;

@@ -15,6 +15,10 @@ Scenarios:
   tool   first turn: a text block and a Bash tool call (`echo hello-from-tool`);
          once the tool result comes back: "Hi! Done."
   draft  when a StructuredOutput tool is offered: call it with DRAFT_ANSWER
+  mcp    an agent driving Backbeat's MCP server: when the tool
+         mcp__backbeat__create_job is offered, call it (a manual script job
+         titled MCP_JOB_TITLE), then mcp__backbeat__run_job with the id
+         read from its result (waitSeconds 30), then "Job ran."
   error  every request fails with HTTP 400
   hang   never answers (for stopping a run)
 
@@ -24,6 +28,7 @@ tool names and schemas, system prompt, message count, effort/thinking).
 import http.server
 import itertools
 import json
+import re
 import sys
 import time
 
@@ -39,6 +44,7 @@ DRAFT_ANSWER = {
     "timeoutMs": None,
     "notes": "Runs at 09:00 on weekdays.",
 }
+MCP_JOB_TITLE = "Made over MCP"
 
 
 def blocks(message):
@@ -53,6 +59,24 @@ def answer(n, request):
     if SCENARIO == "draft" and "StructuredOutput" in tools and not answered_tool:
         call = {"type": "tool_use", "id": "toolu_so_%d" % n, "name": "StructuredOutput", "input": DRAFT_ANSWER}
         return [call], "tool_use"
+    if SCENARIO == "mcp" and "mcp__backbeat__create_job" in tools:
+        results = [b for m in request.get("messages", []) for b in blocks(m) if b.get("type") == "tool_result"]
+        if not results:
+            call = {"type": "tool_use", "id": "toolu_create_%d" % n, "name": "mcp__backbeat__create_job",
+                    "input": {"title": MCP_JOB_TITLE, "type": "script", "body": "echo ran-from-mcp",
+                              "schedule": {"kind": "manual"}}}
+            return [call], "tool_use"
+        if len(results) == 1:
+            content = results[0].get("content")
+            text = "".join(b.get("text", "") for b in content) if isinstance(content, list) else str(content)
+            try:
+                job_id = json.loads(text)["id"]
+            except (ValueError, KeyError, TypeError):
+                job_id = int((re.search(r'"id": (\d+)', text) or re.search(r"(\d+)", "0")).group(1))
+            call = {"type": "tool_use", "id": "toolu_run_%d" % n, "name": "mcp__backbeat__run_job",
+                    "input": {"jobId": job_id, "waitSeconds": 30}}
+            return [call], "tool_use"
+        return [{"type": "text", "text": "Job ran."}], "end_turn"
     if SCENARIO == "tool" and "Bash" in tools and not answered_tool:
         call = {"type": "tool_use", "id": "toolu_%d" % n, "name": "Bash",
                 "input": {"command": "echo hello-from-tool", "description": "Print a greeting"}}

@@ -12,6 +12,7 @@ mod events;
 mod jobs;
 pub mod limits;
 mod logs;
+mod mcp;
 mod query;
 mod runs;
 mod schedule;
@@ -180,7 +181,7 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         ["api", "health"] if matches!(method, Method::GET | Method::HEAD) => {
             return settings::health(app);
         }
-        ["api", ..] | ["metrics"] => {}
+        ["api", ..] | ["metrics"] | ["mcp"] => {}
         _ => return Err(ApiError::not_found(format!("no route for {method} {path}"))),
     }
 
@@ -211,6 +212,9 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         body::check_body_headers(&req)?;
     }
 
+    if segments == ["mcp"] {
+        return Ok(mcp::handle(app, req).await);
+    }
     if segments == ["metrics"] {
         return match method {
             Method::GET => settings::metrics(app),

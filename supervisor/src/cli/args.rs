@@ -96,6 +96,9 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff) to stdout.
     Man,
+    /// Serve MCP on stdin/stdout for agents (`claude mcp add backbeat --
+    /// backbeat mcp`), talking to the running Backbeat over its API.
+    Mcp,
 }
 
 #[derive(Subcommand)]

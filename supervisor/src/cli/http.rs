@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{Exit, exit};
 use crate::config::Config;
 
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     token: Option<String>,
@@ -54,17 +55,23 @@ pub fn base_url(config: &Config) -> String {
 impl Client {
     pub fn new(config: &Config) -> anyhow::Result<Client> {
         let (token, token_source) = client_token(config)?;
+        Ok(Client::with_base(base_url(config), token, token_source))
+    }
+
+    /// A client of the server at `base` (no trailing slash) with `token`,
+    /// which came from `token_source` (named in 401 messages).
+    pub fn with_base(base: String, token: Option<String>, token_source: String) -> Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(5)))
             .build()
             .into();
-        Ok(Client {
-            base: base_url(config),
+        Client {
+            base,
             token,
             token_source,
             agent,
-        })
+        }
     }
 
     fn request(

@@ -5,7 +5,7 @@
 pub mod args;
 mod crontab;
 mod doctor;
-mod http;
+pub mod http;
 mod jobs;
 mod output;
 mod runs;
@@ -105,6 +105,7 @@ pub fn main(serve: impl FnOnce(Config) -> ExitCode) -> ExitCode {
     let outcome = match command {
         Command::Serve => return serve(config),
         Command::Doctor { json } => doctor::main(&config, json),
+        Command::Mcp => mcp(&config),
         command => client_command(&config, command),
     };
     match outcome {
@@ -112,6 +113,17 @@ pub fn main(serve: impl FnOnce(Config) -> ExitCode) -> ExitCode {
         Ok(false) => ExitCode::FAILURE,
         Err(e) => fail(&e),
     }
+}
+
+/// `backbeat mcp`: the MCP server on stdio until the client hangs up.
+fn mcp(config: &Config) -> anyhow::Result<bool> {
+    let client = http::Client::new(config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(crate::mcp::serve_stdio(client))?;
+    Ok(true)
 }
 
 fn client_command(config: &Config, command: Command) -> anyhow::Result<bool> {
@@ -135,6 +147,7 @@ fn client_command(config: &Config, command: Command) -> anyhow::Result<bool> {
         Command::Serve
         | Command::Url
         | Command::Doctor { .. }
+        | Command::Mcp
         | Command::Completions { .. }
         | Command::Man => unreachable!("handled before"),
     }

@@ -17,6 +17,7 @@ mod executor_options;
 mod jobs;
 mod limits;
 mod logs;
+mod mcp;
 mod notify;
 mod real_cli;
 mod receiver;

@@ -139,3 +139,80 @@ fn a_real_claude_draft_comes_back_as_a_valid_job() {
         "the draft is accepted as a job"
     );
 }
+
+#[test]
+fn a_real_claude_agent_creates_and_runs_a_job_over_backbeat_mcp() {
+    let Some(claude) = real_claude() else { return };
+    let mock = mock("mcp");
+    let home = tempfile::tempdir().unwrap();
+    let server = server_against(&mock, &claude, home.path());
+    let config = home.path().join("mcp.json");
+    let servers = json!({"mcpServers": {"backbeat": {
+        "type": "stdio",
+        "command": crate::fixture::backbeat_bin(),
+        "args": ["mcp"],
+        "env": {"BACKBEAT_URL": server.base, "BACKBEAT_TOKEN": crate::fixture::TOKEN},
+    }}});
+    std::fs::write(&config, servers.to_string()).unwrap();
+    let base_url = format!("http://127.0.0.1:{}/v1", mock.port);
+    let mut child = Command::new(&claude)
+        .args([
+            "-p",
+            "Create a Backbeat job that echoes something, then run it.",
+        ])
+        .arg("--mcp-config")
+        .arg(&config)
+        .args(["--strict-mcp-config", "--allowedTools", "mcp__backbeat"])
+        .args(["--output-format", "json", "--model", "sonnet"])
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("CLAUDE_CODE_USE_VERTEX", "1")
+        .env("CLAUDE_CODE_SKIP_VERTEX_AUTH", "1")
+        .env("ANTHROPIC_VERTEX_BASE_URL", &base_url)
+        .env("ANTHROPIC_VERTEX_PROJECT_ID", "mock-project")
+        .env("CLOUD_ML_REGION", "us-east5")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        // A loaded CI machine may start `backbeat mcp` slowly.
+        .env("MCP_TIMEOUT", "60000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("claude starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("claude did not finish within 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut output = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut output).unwrap();
+    let requests =
+        std::fs::read_to_string(mock._dir.path().join("requests.log")).unwrap_or_default();
+    assert!(
+        output.contains("Job ran."),
+        "{output}\nrequests to the mock:\n{requests}"
+    );
+
+    let jobs = server.get("/api/jobs").json();
+    let job = jobs["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["title"] == "Made over MCP")
+        .unwrap_or_else(|| panic!("the agent's job exists: {jobs}"))
+        .clone();
+    let runs = server.get(&format!("/api/runs?jobId={}", job["id"])).json();
+    let run = &runs["runs"][0];
+    assert_eq!(run["status"], "success", "{runs}");
+    assert_eq!(run["trigger"], "manual", "{runs}");
+    assert!(
+        server
+            .log(run["id"].as_i64().unwrap())
+            .contains("ran-from-mcp"),
+        "the job's own output is in its log"
+    );
+}
