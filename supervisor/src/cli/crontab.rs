@@ -13,6 +13,7 @@ use super::args::ImportArgs;
 use super::http::Client;
 use super::read_input;
 use super::transfer::{Change, all_jobs, apply};
+use crate::scheduler::cron::expr::ALIASES;
 
 /// What a crontab turned into.
 #[derive(Debug, Default)]
@@ -22,16 +23,6 @@ pub struct Parsed {
     /// (`line N: text`, why it was not imported).
     pub skipped: Vec<(String, String)>,
 }
-
-const ALIASES: &[(&str, &str)] = &[
-    ("@yearly", "0 0 1 1 *"),
-    ("@annually", "0 0 1 1 *"),
-    ("@monthly", "0 0 1 * *"),
-    ("@weekly", "0 0 * * 0"),
-    ("@daily", "0 0 * * *"),
-    ("@midnight", "0 0 * * *"),
-    ("@hourly", "0 * * * *"),
-];
 
 const TITLE_CHARS: usize = 120;
 

@@ -10,16 +10,7 @@ use super::args::ImportArgs;
 use super::http::Client;
 use super::output::print_json;
 use super::{Exit, crontab, exit, read_input, sync};
-
-/// Job fields the server computes; an export leaves them out.
-const READ_ONLY: &[&str] = &[
-    "id",
-    "createdAt",
-    "updatedAt",
-    "nextRunAt",
-    "lastRun",
-    "usageTotals",
-];
+use crate::model::job_input::READ_ONLY;
 
 /// A job as an export holds it: its writable fields only.
 pub fn portable(job: &Value) -> Value {

@@ -37,7 +37,8 @@ const WRITABLE: &[&str] = &[
     "notify",
     "pingUrl",
 ];
-const READ_ONLY: &[&str] = &[
+/// Job fields the server computes: rejected on input, left out of an export.
+pub const READ_ONLY: &[&str] = &[
     "id",
     "createdAt",
     "updatedAt",
@@ -79,6 +80,55 @@ pub struct JobFields {
 }
 
 impl JobFields {
+    /// An enabled job with every optional field at its default.
+    pub fn new(title: &str, job_type: &str, body: &str, schedule: Schedule) -> JobFields {
+        JobFields {
+            title: title.into(),
+            job_type: job_type.into(),
+            body: body.into(),
+            schedule,
+            enabled: true,
+            cwd: None,
+            env: Default::default(),
+            timeout_ms: None,
+            ai: None,
+            executor_options: Default::default(),
+            overlap: Overlap::Queue,
+            catch_up: Default::default(),
+            limits: Default::default(),
+            managed_as: None,
+            notify: None,
+            ping_url: None,
+        }
+    }
+
+    /// The stored job these fields make with `id`, created (and anchored) at `at`.
+    #[cfg(test)]
+    pub(crate) fn into_job(self, id: i64, at: Millis) -> Job {
+        Job {
+            id,
+            title: self.title,
+            job_type: self.job_type,
+            body: self.body,
+            schedule: self.schedule,
+            enabled: self.enabled,
+            cwd: self.cwd,
+            env: self.env,
+            timeout_ms: self.timeout_ms,
+            ai: self.ai,
+            executor_options: self.executor_options,
+            overlap: self.overlap,
+            catch_up: self.catch_up,
+            limits: self.limits,
+            notify: self.notify,
+            ping_url: self.ping_url,
+            created_at: at,
+            updated_at: at,
+            anchor_at: at,
+            managed_as: self.managed_as,
+        }
+    }
+
     pub fn from_job(job: &Job) -> JobFields {
         JobFields {
             title: job.title.clone(),

@@ -281,7 +281,7 @@ impl PlanSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Overlap;
+    use crate::model::JobFields;
     use crate::time::{parse_rfc3339, to_rfc3339};
 
     fn t(text: &str) -> Millis {
@@ -289,28 +289,7 @@ mod tests {
     }
 
     fn job(id: i64, schedule: Schedule, anchor: &str) -> Job {
-        Job {
-            id,
-            title: format!("job {id}"),
-            job_type: "script".into(),
-            body: "true".into(),
-            schedule,
-            enabled: true,
-            cwd: None,
-            env: Default::default(),
-            timeout_ms: None,
-            ai: None,
-            executor_options: Default::default(),
-            overlap: Overlap::Queue,
-            catch_up: Default::default(),
-            limits: Default::default(),
-            notify: None,
-            ping_url: None,
-            created_at: t(anchor),
-            updated_at: t(anchor),
-            anchor_at: t(anchor),
-            managed_as: None,
-        }
+        JobFields::new(&format!("job {id}"), "script", "true", schedule).into_job(id, t(anchor))
     }
 
     fn cron(expr: &str) -> Schedule {

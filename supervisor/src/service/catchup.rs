@@ -139,31 +139,14 @@ pub async fn record_skipped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Overlap, Schedule};
+    use crate::model::{JobFields, Schedule};
 
     fn job(catch_up: CatchUp) -> Job {
-        Job {
-            id: 1,
-            title: "j".into(),
-            job_type: "script".into(),
-            body: "true".into(),
-            schedule: Schedule::Manual,
-            enabled: true,
-            cwd: None,
-            env: Default::default(),
-            timeout_ms: None,
-            ai: None,
-            executor_options: Default::default(),
-            overlap: Overlap::Queue,
+        JobFields {
             catch_up,
-            limits: Default::default(),
-            managed_as: None,
-            notify: None,
-            ping_url: None,
-            created_at: 0,
-            updated_at: 0,
-            anchor_at: 0,
+            ..JobFields::new("j", "script", "true", Schedule::Manual)
         }
+        .into_job(1, 0)
     }
 
     fn missed(count: u64) -> Missed {

@@ -84,23 +84,11 @@ mod tests {
     use super::*;
     use crate::db::Db;
     use crate::model::limits::Backoff;
-    use crate::model::{JobFields, Overlap, RetryPolicy, Schedule};
+    use crate::model::{JobFields, RetryPolicy, Schedule};
 
     fn failed_run(db: &Db, retry_at: Option<i64>) -> Run {
         db.blocking(|c| {
             let fields = JobFields {
-                title: "flaky".into(),
-                job_type: "script".into(),
-                body: "exit 1".into(),
-                schedule: Schedule::Manual,
-                enabled: true,
-                cwd: None,
-                env: Default::default(),
-                timeout_ms: None,
-                ai: None,
-                executor_options: Default::default(),
-                overlap: Overlap::Queue,
-                catch_up: Default::default(),
                 limits: crate::model::JobLimits {
                     retry: Some(RetryPolicy {
                         attempts: 1,
@@ -110,9 +98,7 @@ mod tests {
                     }),
                     ..Default::default()
                 },
-                managed_as: None,
-                notify: None,
-                ping_url: None,
+                ..JobFields::new("flaky", "script", "exit 1", Schedule::Manual)
             };
             let job = jobs::insert(c, &fields, 0)?;
             let id = runs::insert(

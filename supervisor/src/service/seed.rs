@@ -2,27 +2,13 @@
 //! instruction, a cron schedule (with a time zone) and a once schedule.
 
 use crate::db::{Connection, jobs};
-use crate::model::{JobFields, Overlap, Schedule};
+use crate::model::{JobFields, Schedule};
 use crate::time::{Millis, to_rfc3339};
 
 fn example(title: &str, job_type: &str, body: &str, schedule: Schedule) -> JobFields {
     JobFields {
-        title: title.into(),
-        job_type: job_type.into(),
-        body: body.into(),
-        schedule,
         enabled: false,
-        cwd: None,
-        env: Default::default(),
-        timeout_ms: None,
-        ai: None,
-        executor_options: Default::default(),
-        overlap: Overlap::Queue,
-        catch_up: Default::default(),
-        limits: Default::default(),
-        managed_as: None,
-        notify: None,
-        ping_url: None,
+        ..JobFields::new(title, job_type, body, schedule)
     }
 }
 

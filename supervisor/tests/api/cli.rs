@@ -4,11 +4,10 @@
 
 use std::io::Write;
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fixture::Server;
+use crate::fixture::{Server, wait_bounded};
 
 /// What one `backbeat …` invocation did.
 pub struct Out {
@@ -52,18 +51,7 @@ pub fn finish(mut child: Child) -> Out {
         let _ = stderr.read_to_string(&mut s);
         s
     });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("backbeat client did not finish in 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_bounded(&mut child, 30, "backbeat client did not finish in 30 s");
     Out {
         code: status.code(),
         stdout: out_reader.join().unwrap(),

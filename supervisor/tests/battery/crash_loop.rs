@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fixture::{Server, TOKEN};
+use crate::fixture::{Server, TOKEN, marked};
 
 const KILLS: usize = 20;
 const INTERRUPTED: &str = "interrupted: supervisor restarted";
@@ -25,23 +25,6 @@ const BODIES: [&str; 4] = [
     "setsid sh -c 'trap \"\" TERM; exec sleep 1000' & echo escapee; sleep 0.5",
     "trap '' TERM; echo stubborn; sleep 1.5",
 ];
-
-/// Processes whose environment holds `BB_MARK=<mark>`.
-fn marked(mark: &str) -> Vec<(i64, String)> {
-    let needle = format!("BB_MARK={mark}\0");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        })
-        .map(|pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            (pid, String::from_utf8_lossy(&cmd).replace('\0', " "))
-        })
-        .collect()
-}
 
 /// Posts run-now requests to whichever incarnation is up, every ~100 ms,
 /// and keeps the ids of those answered 202. Requests that hit a kill fail

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::fixture::{Server, eventually};
+use crate::fixture::{Server, eventually, wait_bounded};
 
 /// A tmpfs mounted for one test, unmounted when dropped (lazily if still
 /// busy), so a failing test leaves nothing mounted.
@@ -369,18 +369,11 @@ fn a_corrupted_database_is_refused_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("backbeat kept waiting on a corrupted database");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_bounded(
+        &mut child,
+        10,
+        "backbeat kept waiting on a corrupted database",
+    );
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(!status.success(), "{status:?}");

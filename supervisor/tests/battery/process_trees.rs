@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::fixture::{Server, eventually};
+use crate::fixture::{Server, eventually, marked};
 
 /// Starts one of each escapee, 200 plain children, then runs `tail`.
 /// Each escapee ignores SIGTERM (only SIGKILL ends it) and announces
@@ -95,26 +95,6 @@ impl Case {
     fn assert_no_survivors(&self, secs: u64, after: &str) {
         assert_no_survivors(&self.mark, secs, after);
     }
-}
-
-/// Marked processes still alive: (pid, command line).
-fn marked(mark: &str) -> Vec<(i64, String)> {
-    let needle = format!("BB_MARK={mark}\0");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i64>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        })
-        .map(|pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            (pid, cmd)
-        })
-        .collect()
 }
 
 fn assert_no_survivors(mark: &str, secs: u64, after: &str) {

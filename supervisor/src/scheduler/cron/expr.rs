@@ -5,7 +5,9 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 
-const ALIASES: &[(&str, &str)] = &[
+/// The `@` shorthands and the five fields each stands for (shared with
+/// `backbeat import --crontab`).
+pub(crate) const ALIASES: &[(&str, &str)] = &[
     ("@yearly", "0 0 1 1 *"),
     ("@annually", "0 0 1 1 *"),
     ("@monthly", "0 0 1 * *"),
