@@ -388,6 +388,7 @@ test('shows the job on the calendar, linking to it', async () => {
   await page.locator('[data-calendar="week"]').waitFor();
 
   // The week is an hour grid; an occurrence opens its job's page.
+  await page.locator('.hour-grid .hour-label').first().waitFor();
   assert.equal(await page.locator('.hour-grid .hour-label').count(), 24);
   await occ.first().click();
   await page.getByRole('heading', { level: 1, name: 'E2E greeting' }).waitFor();

@@ -22,7 +22,7 @@ before(async () => {
   await api('PATCH', '/preferences', { claudeBinary: join(FIXTURES, 'fake-claude'), aiMode: 'claude', stopGraceMs: 200 });
   job = await api('POST', '/jobs', {
     title: 'Sync the photo library', type: 'script',
-    body: 'echo "syncing"\nsleep "${SLEEP:-0.3}"\nexit "${CODE:-0}"\n',
+    body: 'echo "syncing ${TARGET:-everything}"\nsleep "${SLEEP:-0.3}"\nexit "${CODE:-0}"\n',
     schedule: { kind: 'cron', expr: '0 3 * * *', timezone: 'Europe/Paris' },
   });
   // Three successes, one failure, one stopped run (one at a time).
@@ -136,3 +136,59 @@ for (const [name, viewport] of [['laptop', { width: 1280, height: 800 }], ['phon
     });
   });
 }
+
+describe('run with parameters, duplicate, search', () => {
+  let page;
+  let context;
+  before(async () => {
+    ({ page, context } = await newPage(chrome.browser));
+    await login(page, server);
+  });
+  after(async () => {
+    assert.deepEqual(page.errors, [], 'no script errors');
+    await context?.close();
+  });
+
+  test('"Run with…" sends env overrides that reach the job, and remembers them for that job', async () => {
+    await page.goto(`${server.url}/#/jobs/${job.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Sync the photo library' }).waitFor();
+    await page.locator('[data-run-with]').click();
+    const text = page.getByLabel('Environment for this run');
+    await text.fill('TARGET=holidays 2026\n9BAD=x');
+    await page.getByText(/“9BAD” is not a variable name/).waitFor();
+    await text.fill('# only the photos\nTARGET=holidays 2026\nSLEEP=0.1');
+    const before = (await server.api('GET', `/runs?jobId=${job.id}&limit=1`)).runs[0].id;
+    await page.locator('[data-run-with-start]').click();
+    await page.locator('.toast', { hasText: /“Sync the photo library” \(run #\d+\)/ }).waitFor();
+    const run = await server.until(async () => {
+      const r = (await server.api('GET', `/runs?jobId=${job.id}&limit=1`)).runs[0];
+      return r.id !== before && r.status === 'success' && r;
+    });
+    const log = await (await fetch(`${server.url}/api/runs/${run.id}/log`, { headers: { Authorization: `Bearer ${server.token}` } })).text();
+    assert.match(log, /syncing holidays 2026/);
+    // The job itself is unchanged; the dialog remembers the overrides.
+    assert.deepEqual((await server.api('GET', `/jobs/${job.id}`)).env, {});
+    await page.reload();
+    await page.locator('[data-run-with]').click();
+    assert.equal(await page.getByLabel('Environment for this run').inputValue(), '# only the photos\nTARGET=holidays 2026\nSLEEP=0.1');
+    await page.keyboard.press('Escape');
+  });
+
+  test('Duplicate makes a disabled copy and opens it in the editor', async () => {
+    await page.locator('[data-duplicate]').click();
+    await page.getByRole('heading', { level: 1, name: 'Edit job' }).waitFor();
+    assert.equal(await page.inputValue('input[name=title]'), 'Sync the photo library (copy)');
+    const { jobs } = await server.api('GET', '/jobs');
+    const copy = jobs.find((j) => j.title === 'Sync the photo library (copy)');
+    assert.ok(copy && copy.enabled === false && copy.body === job.body, 'a disabled copy with the same script');
+    await server.api('DELETE', `/jobs/${copy.id}`);
+  });
+
+  test('the jobs search finds a job by a word in its script', async () => {
+    await page.goto(`${server.url}/#/jobs`);
+    await page.locator(`[data-job-id="${job.id}"]`).waitFor();
+    await page.locator('[data-search]').fill('TARGET');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-job-id]')].filter((e) => !e.hidden).length === 1);
+    assert.equal(await page.locator(`[data-job-id="${job.id}"]`).isVisible(), true);
+  });
+});

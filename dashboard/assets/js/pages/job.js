@@ -15,6 +15,7 @@ import { icon } from '../icons.js';
 import { toastError } from '../toast.js';
 import { busy } from '../ui/busy.js';
 import { runStartedToast } from '../ui/run-actions.js';
+import { runWithDialog } from '../ui/run-with.js';
 import { barChart } from '../ui/charts.js';
 import { runStats, dailyBuckets } from '../job-stats.js';
 
@@ -80,6 +81,20 @@ export default async function jobPage(main, { id }) {
       runStartedToast(await post(`/jobs/${job.id}/runs`), job.title);
     } catch (e) {
       toastError(`Could not run “${job.title}”`, e);
+    }
+  }));
+
+  const runWithBtn = h('button', { class: 'btn', type: 'button', 'data-run-with': '' }, 'Run with…');
+  runWithBtn.addEventListener('click', () => runWithDialog(job));
+  const dupBtn = h('button', { class: 'btn ghost', type: 'button', 'data-duplicate': '' }, 'Duplicate');
+  // A copy starts disabled (it would otherwise fire beside the original)
+  // and opens in the editor. Read-only fields are ignored by the API.
+  dupBtn.addEventListener('click', () => busy(dupBtn, async () => {
+    try {
+      const copy = await post('/jobs', { ...job, title: `${job.title} (copy)`.slice(0, 200), enabled: false });
+      location.hash = `#/jobs/${copy.id}/edit`;
+    } catch (e) {
+      toastError(`Could not duplicate “${job.title}”`, e);
     }
   }));
 
@@ -180,8 +195,9 @@ export default async function jobPage(main, { id }) {
         h('h1', { 'data-job-title': '' }, job.title)),
       typeBadge(job.type),
       job.enabled ? null : h('span', { class: 'badge plain' }, 'disabled'),
-      runBtn,
-      h('a', { class: 'btn', href: `#/jobs/${job.id}/edit`, 'data-edit': '' }, icon('edit'), 'Edit')),
+      runBtn, runWithBtn,
+      h('a', { class: 'btn', href: `#/jobs/${job.id}/edit`, 'data-edit': '' }, icon('edit'), 'Edit'),
+      dupBtn),
     h('div', { class: 'job-overview' },
       h('section', { class: 'card', 'aria-labelledby': 'what-title' },
         h('div', { class: 'card-head' }, h('h2', { id: 'what-title' }, 'What it does')),

@@ -172,7 +172,7 @@ function jobRow(initial) {
 
 export default async function jobsPage(main, { query }) {
   setTitle('Jobs');
-  const search = h('input', { class: 'input', type: 'search', placeholder: 'Filter jobs…  /', 'aria-label': 'Filter jobs by title', 'data-search': '' });
+  const search = h('input', { class: 'input', type: 'search', placeholder: 'Search titles and scripts…  /', 'aria-label': 'Search jobs by title or body', 'data-search': '' });
   const list = h('div', { class: 'job-list', 'aria-live': 'polite' });
   const empty = h('div', { class: 'card empty', hidden: true },
     h('h2', null, 'No jobs yet'),
@@ -202,7 +202,8 @@ export default async function jobsPage(main, { query }) {
     const q = search.value.trim().toLowerCase();
     let shown = 0;
     for (const r of rows.values()) {
-      const hit = !q || r.job.title.toLowerCase().includes(q) || r.job.type.toLowerCase().includes(q);
+      const j = r.job;
+      const hit = !q || [j.title, j.type, j.body || ''].some((t) => t.toLowerCase().includes(q));
       r.el.hidden = !hit;
       if (hit) shown += 1;
     }
