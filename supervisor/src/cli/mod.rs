@@ -3,6 +3,7 @@
 //! Errors carry the exit code documented in `args::EXIT_CODES`.
 
 pub mod args;
+mod channels;
 mod crontab;
 mod doctor;
 pub mod http;

@@ -1,6 +1,7 @@
-//! `backbeat export` and `backbeat import`: every job as JSON, and
-//! applying a list of wanted jobs (from an export, a crontab or a jobs
-//! file) as creates, updates and deletes, reported by title.
+//! `backbeat export` and `backbeat import`: every job (and notification
+//! channel) as JSON, and applying a list of wanted jobs (from an export, a
+//! crontab or a jobs file) as creates, updates and deletes, reported by
+//! title.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::args::ImportArgs;
 use super::http::Client;
 use super::output::print_json;
-use super::{Exit, crontab, exit, read_input, sync};
+use super::{Exit, channels, crontab, exit, read_input, sync};
 use crate::model::job_input::READ_ONLY;
 
 /// A job as an export holds it: its writable fields only.
@@ -20,14 +21,20 @@ pub fn portable(job: &Value) -> Value {
 }
 
 pub fn export(client: &Client, file: Option<&Path>) -> anyhow::Result<bool> {
+    let channels = all_channels(client)?;
+    let names = channels::names_by_id(&channels);
     let jobs = client.get("/api/jobs")?;
     let jobs: Vec<Value> = jobs["jobs"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(portable)
+        .map(|job| channels::refer_by_name(portable(job), &names))
         .collect();
-    let document = json!({ "backbeat": "export", "version": 1, "jobs": jobs });
+    let channels: Vec<Value> = channels.iter().map(channels::portable).collect();
+    let mut document = json!({ "backbeat": "export", "version": 1, "jobs": jobs });
+    if !channels.is_empty() {
+        document["channels"] = Value::Array(channels);
+    }
     match file {
         Some(file) => {
             let text = serde_json::to_string_pretty(&document)? + "\n";
@@ -75,10 +82,17 @@ pub fn import(client: &Client, args: ImportArgs) -> anyhow::Result<bool> {
             ));
         }
     };
+    let wanted_channels = document
+        .get("channels")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let existing_channels = all_channels(client)?;
+    let applied = channels::apply(client, &existing_channels, &wanted_channels, args.dry_run);
     let existing = all_jobs(client)?;
     let mut changes = Vec::new();
     for job in jobs {
-        let job = portable(&job);
+        let job = channels::refer_by_id(portable(&job), &applied.ids);
         let title = job["title"].as_str().unwrap_or("").trim().to_string();
         let matching: Vec<&Value> = existing
             .iter()
@@ -93,8 +107,17 @@ pub fn import(client: &Client, args: ImportArgs) -> anyhow::Result<bool> {
             ),
         });
     }
-    let report = apply(client, changes, args.dry_run);
+    let mut report = apply(client, changes, args.dry_run);
+    applied.report_into(&mut report);
     Ok(report.print(args.json, args.dry_run, &[]))
+}
+
+/// Every notification channel on the server.
+fn all_channels(client: &Client) -> anyhow::Result<Vec<Value>> {
+    Ok(client.get("/api/channels")?["channels"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
 }
 
 /// Every job on the server.

@@ -406,3 +406,109 @@ fn the_nix_modules_jobs_file_syncs() {
     let out = backbeat(&server, &["import", "--sync", path, "--prune", "--json"]);
     assert_eq!(out.ok().json()["unchanged"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn channels_travel_by_name_and_secrets_are_never_exported() {
+    let first = Server::start();
+    let ops = crate::notify::create_channel(
+        &first,
+        json!({"name": "ops", "kind": "command", "config": {"command": "cat >/dev/null"}}),
+    );
+    let hook = crate::notify::create_channel(
+        &first,
+        json!({"name": "hook", "kind": "webhook",
+               "config": {"url": "http://127.0.0.1:9/x", "secret": "s3cret-value"}}),
+    );
+    first.create_job(json!({"title": "told", "body": "true",
+        "notify": {"channels": [ops], "on": ["failure"]}}));
+    first.create_job(json!({"title": "hooked", "body": "true",
+        "notify": {"channels": [hook], "on": ["failure"]}}));
+    let exported = backbeat(&first, &["export"]);
+    assert!(
+        !exported.ok().stdout.contains("s3cret-value"),
+        "no secret in an export: {}",
+        exported.stdout
+    );
+    let document = exported.json();
+    let told = document["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["title"] == "told")
+        .unwrap();
+    assert_eq!(
+        told["notify"]["channels"],
+        json!(["ops"]),
+        "by name: {told}"
+    );
+    assert_eq!(document["channels"][0]["name"], "ops");
+    assert!(document["channels"][0].get("id").is_none());
+
+    // A second server: the channel without secrets is created and the job
+    // points at its id there; the one with a secret must be made by hand.
+    let second = Server::start();
+    second.create_job(json!({"title": "filler", "body": "true"}));
+    crate::notify::create_channel(
+        &second,
+        json!({"name": "other", "kind": "command", "config": {"command": "true"}}),
+    );
+    let out = backbeat_with(&second, &["import", "--json"], &exported.stdout, &[]);
+    assert_eq!(
+        out.code,
+        Some(1),
+        "a channel could not be made: {}",
+        out.stdout
+    );
+    let report = out.json();
+    assert!(
+        report["created"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("channel ops")),
+        "{report}"
+    );
+    let failed = &report["failed"];
+    assert!(
+        failed.to_string().contains("channel hook") && failed.to_string().contains("by hand"),
+        "{report}"
+    );
+    let channels = second.get("/api/channels").json()["channels"].clone();
+    let ops_there = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ops")
+        .unwrap()["id"]
+        .clone();
+    assert_ne!(ops_there, json!(ops), "a different id on this server");
+    assert_eq!(
+        by_title(&jobs(&second), "told")["notify"]["channels"],
+        json!([ops_there])
+    );
+
+    // Made by hand with its secret, the round trip is complete and exact.
+    crate::notify::create_channel(
+        &second,
+        json!({"name": "hook", "kind": "webhook",
+               "config": {"url": "http://127.0.0.1:9/x", "secret": "another"}}),
+    );
+    let out = backbeat_with(&second, &["import", "--json"], &exported.stdout, &[]);
+    let report = out.ok().json();
+    assert_eq!(report["failed"], json!([]), "{report}");
+    assert!(
+        report["unchanged"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("channel ops")),
+        "{report}"
+    );
+    let again = backbeat(&second, &["export"]).ok().json();
+    assert_eq!(again["channels"].as_array().unwrap().len(), 3);
+    let told_again = again["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["title"] == "told")
+        .unwrap();
+    assert_eq!(told_again, told, "the job reads back the same");
+}
