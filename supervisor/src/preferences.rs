@@ -132,12 +132,19 @@ impl Preferences {
             })?;
             let mut ids: Vec<i64> = Vec::new();
             for (index, item) in items.iter().enumerate() {
-                let id = item.as_i64().filter(|id| *id > 0).ok_or_else(|| {
-                    Invalid::wrong_type(
-                        format!("{DEFAULT_NOTIFY_CHANNELS}[{index}]"),
-                        "a channel id (positive integer)",
-                    )
-                })?;
+                let field = format!("{DEFAULT_NOTIFY_CHANNELS}[{index}]");
+                let id = match item {
+                    Value::Number(n) => {
+                        crate::validation::integer(n).map_err(|e| e.at(field.clone()))?
+                    }
+                    _ => return Err(Invalid::wrong_type(field, "a channel id (integer)")),
+                };
+                if id <= 0 {
+                    return Err(Invalid::value(
+                        field,
+                        format!("channel {id} does not exist; GET /api/channels lists them"),
+                    ));
+                }
                 if !ids.contains(&id) {
                     ids.push(id);
                 }

@@ -109,7 +109,11 @@ pub async fn read_json(req: Request<Incoming>) -> Result<Option<Value>, ApiError
             }
         })?
         .to_bytes();
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    // JSON whitespace only (RFC 8259): a form feed is not "no body".
+    if bytes
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         return Ok(None);
     }
     serde_json::from_slice(&bytes)

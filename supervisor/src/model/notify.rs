@@ -118,10 +118,9 @@ pub fn parse_channel_ids(
     for (index, item) in fields.opt_array(key)?.into_iter().flatten().enumerate() {
         let field = format!("{}[{index}]", fields.path(key));
         let id = match item {
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        }
-        .ok_or_else(|| Invalid::wrong_type(field.clone(), "a channel id (integer)"))?;
+            Value::Number(n) => crate::validation::integer(n).map_err(|e| e.at(field.clone()))?,
+            _ => return Err(Invalid::wrong_type(field, "a channel id (integer)")),
+        };
         if !channel_ids.contains(&id) {
             return Err(Invalid::value(
                 field,

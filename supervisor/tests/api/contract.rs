@@ -193,3 +193,40 @@ fn oversized_request_heads_get_the_json_error_shape() {
     reply.assert_error(431, "headers_too_large", None);
     assert_eq!(server.get("/api/health").status, 200, "the server goes on");
 }
+
+#[test]
+fn channel_ids_may_be_integral_floats_and_a_form_feed_is_not_an_empty_body() {
+    let server = Server::start();
+    let channel = server.post(
+        "/api/channels",
+        json!({"name": "ops", "kind": "command", "config": {"command": "true"}, "enabled": null}),
+    );
+    assert_eq!(
+        channel.status, 201,
+        "enabled null is the default: {}",
+        channel.body
+    );
+    let id = channel.json()["id"].as_i64().unwrap();
+    let as_float = json!(id as f64);
+    let job = server.create_job(json!({"body": "true",
+        "notify": {"channels": [as_float], "on": ["failure"]}}));
+    assert_eq!(job["notify"]["channels"], json!([id]));
+    let reply = server.patch(
+        "/api/preferences",
+        json!({"defaultNotifyChannels": [as_float]}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = server.patch(
+        &format!("/api/jobs/{}", job["id"]),
+        json!({"notify": {"channels": [1e30]}}),
+    );
+    reply.assert_error(422, "validation_failed", Some("notify.channels[0]"));
+
+    let head = format!(
+        "POST /api/jobs/{}/runs HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1\r\nConnection: close\r\n\r\n",
+        job["id"], server.port
+    );
+    let reply = server.raw(&head, b"\x0c");
+    assert_eq!(reply.status, 400, "a form feed is not JSON: {}", reply.body);
+}
