@@ -97,6 +97,9 @@ test('the editor saves notifications and the jobs list shows a bell', async () =
   await section.locator('input[name="notify.repeat"]').check();
   await section.locator('input[name="pingUrl"]').fill('https://hc-ping.com/abc');
   await page.locator('[data-save]').click();
+  // Saving returns to the jobs list; wait for it so the visit below is not
+  // overtaken by that navigation.
+  await page.waitForURL(/#\/jobs\?focus=/);
   const job = await server.until(async () => (await server.api('GET', '/jobs')).jobs.find((j) => j.title === 'Nightly report'));
   assert.deepEqual(job.notify, { channels: [ch.id], on: ['failure', 'success'], repeat: true });
   assert.equal(job.pingUrl, 'https://hc-ping.com/abc');
