@@ -51,6 +51,9 @@ test('the editor saves retries, stall, long-run and catch-up', async () => {
   await page.locator('input[name="longRunMs"]').fill('20');
   await page.locator('select[name="catchUp"]').selectOption('all');
   await page.locator('[data-save]').click();
+  // Saving returns to the jobs list; wait for that navigation, or the visit
+  // below can be overtaken by it (the API has the job before the page moves).
+  await page.waitForURL(/#\/jobs\?focus=\d+$/);
   const job = await server.until(async () => (await server.api('GET', '/jobs')).jobs.find((j) => j.title === 'Flaky sync'));
   assert.deepEqual(job.retry, { attempts: 3, delayMs: 30000, backoff: 'exponential', maxDelayMs: 3600000 });
   assert.equal(job.stallTimeoutMs, 300000);

@@ -109,7 +109,13 @@ pub fn live_descendants(root: pid_t) -> Vec<pid_t> {
 pub fn own_children() -> Option<Vec<pid_t>> {
     let mut children = Vec::new();
     for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let text = std::fs::read_to_string(task.ok()?.path().join("children")).ok()?;
+        let task = task.ok()?.path();
+        let text = match std::fs::read_to_string(task.join("children")) {
+            Ok(text) => text,
+            // A thread that ended since the listing: it has no children.
+            Err(_) if !task.exists() => continue,
+            Err(_) => return None,
+        };
         children.extend(
             text.split_whitespace()
                 .filter_map(|pid| pid.parse::<pid_t>().ok()),

@@ -195,7 +195,7 @@ fn oversized_request_heads_get_the_json_error_shape() {
 }
 
 #[test]
-fn channel_ids_may_be_integral_floats_and_a_form_feed_is_not_an_empty_body() {
+fn channel_ids_may_be_integral_floats_and_a_whitespace_body_is_not_an_empty_one() {
     let server = Server::start();
     let channel = server.post(
         "/api/channels",
@@ -229,4 +229,10 @@ fn channel_ids_may_be_integral_floats_and_a_form_feed_is_not_an_empty_body() {
     );
     let reply = server.raw(&head, b"\x0c");
     assert_eq!(reply.status, 400, "a form feed is not JSON: {}", reply.body);
+    // Nor is a lone newline (`curl -d $'\n'`): only no bytes at all is no body.
+    let reply = server.raw(&head, b"\n");
+    reply.assert_error(400, "bad_request", None);
+    assert!(reply.body.contains("not valid JSON"), "{}", reply.body);
+    let runs = server.get(&format!("/api/runs?jobId={}", job["id"]));
+    assert_eq!(runs.json()["runs"], json!([]), "no run was queued");
 }
