@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { startServer, FIXTURES } from './lib/server.mjs';
 import { launch, newPage, login, visit } from './lib/browser.mjs';
 
@@ -63,7 +64,9 @@ const SCRIPT = [
   '# greet in colour, then take a moment',
   "printf '\\033[1;32mhello\\033[0m from backbeat\\n'",
   'echo "greeting=$GREETING"',
-  'sleep 2',
+  // Waits (at most 30 s) for the test to open the gate: the run is surely
+  // still going while the test looks for "running", however slow the page.
+  'i=0; while [ ! -e "$HOME/gate" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
   'echo done-after-sleep',
 ].join('\n');
 
@@ -177,6 +180,7 @@ test('runs the job and shows its log arriving live, with ANSI colours', async ()
   await page.locator('[data-run-status="running"]').waitFor();
   await textMatches(log, /greeting=bonjour/);
   assert.doesNotMatch(await log.textContent(), /done-after-sleep/);
+  writeFileSync(join(server.home, 'gate'), '');
   // Then the rest, and the final status.
   await textMatches(log, /done-after-sleep/);
   await page.locator('[data-run-status="success"]').waitFor();

@@ -12,6 +12,8 @@ export const SCREENSHOTS = join(ROOT, 'tests-output/screenshots');
 const ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  // A small /dev/shm (containers) must not crash or stall renderers.
+  '--disable-dev-shm-usage',
 ];
 
 export function chromiumPath() {

@@ -84,12 +84,26 @@ export async function startServer({ env = {}, token = 'e2e-token-0123456789abcde
     for (;;) {
       const v = await fn();
       if (v) return v;
-      if (Date.now() > end) throw new Error('timed out waiting');
+      if (Date.now() > end) throw new Error(`timed out waiting; the newest runs: ${await newestRuns()}`);
       await new Promise((r) => setTimeout(r, interval));
     }
   }
 
+  /** The newest runs, one line (for failure messages). */
+  async function newestRuns() {
+    try {
+      const { runs } = await api('GET', '/runs?limit=6');
+      return runs.map((r) => `#${r.id} ${r.jobTitle} ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ');
+    } catch (e) {
+      return `(could not list runs: ${e.message})`;
+    }
+  }
+
   async function stop() {
+    // What the server said after start-up (warnings, kills, store errors)
+    // goes to the test output: a failing test's log then shows it.
+    const said = output.split('\n').filter((l) => /^backbeat: /.test(l) && !/listening on|dashboard:|shutting down/.test(l));
+    if (said.length) process.stderr.write(said.slice(-40).map((l) => `[server] ${l}\n`).join(''));
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -100,5 +114,5 @@ export async function startServer({ env = {}, token = 'e2e-token-0123456789abcde
     rmSync(dir, { recursive: true, force: true });
   }
 
-  return { url, dashboard, token, dir, home, api, until, stop, output: () => output };
+  return { url, dashboard, token, dir, home, api, until, stop, newestRuns, output: () => output };
 }
