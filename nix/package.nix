@@ -42,7 +42,7 @@ rustPlatform.buildRustPackage {
   doCheck = false;
 
   postInstall = ''
-    for bin in backbeat sh-runner claude-runner codex-runner; do
+    for bin in backbeat sh-runner claude-runner codex-runner slurm-runner; do
       if [ ! -x "$out/bin/$bin" ]; then
         echo "expected $out/bin/$bin to be built" >&2
         exit 1

@@ -80,6 +80,16 @@ pub fn watch_stdin(child: libc::pid_t) {
     });
 }
 
+/// For executors whose work runs elsewhere (a batch cluster): reads
+/// supervisor messages on a background thread (once per process) and only
+/// records a `cancel` or EOF in [`cancelled`]; no signal is sent. The
+/// executor polls [`cancelled`] and stops the remote work itself.
+pub fn watch_stdin_for_cancel() {
+    WATCHING.call_once(|| {
+        thread::spawn(|| watch(io::stdin().lock(), Duration::ZERO, |_| {}));
+    });
+}
+
 /// The stdin watcher's loop, over any input (tests feed it a buffer);
 /// `signal` reaches what the run started.
 fn watch(input: impl BufRead, grace: Duration, signal: impl Fn(libc::c_int)) {

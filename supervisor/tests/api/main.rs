@@ -26,3 +26,4 @@ mod retries;
 mod runs;
 mod scheduling;
 mod security;
+mod slurm;
