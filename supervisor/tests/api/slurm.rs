@@ -159,14 +159,16 @@ fn stopping_a_slurm_job_cancels_it_and_leaves_no_process() {
     let mark = format!("slurm-stop-{}", std::process::id());
     let (_, run_id) = start_run(
         &server,
-        "trap 'echo got TERM' TERM\necho started\nsleep 3011 & wait; sleep 3011",
+        "trap 'echo got TERM' TERM\nsleep 3011 &\necho started\nwait\nsleep 3011",
         json!({"env": {"BB_MARK": mark}}),
     );
     let (id, _cancel) = slurm_job(&server, run_id);
     eventually(60, "the job runs", || {
         server.log(run_id).contains("started\n")
     });
-    assert!(!marked(&mark).is_empty(), "the job's processes are visible");
+    eventually(10, "the job's processes are visible", || {
+        !marked(&mark).is_empty()
+    });
     let reply = server.send("POST", &format!("/api/runs/{run_id}/stop"), None);
     assert_eq!(reply.status, 202, "{}", reply.body);
     let run = wait_done(&server, run_id);
