@@ -47,6 +47,16 @@ pub struct Preferences {
     /// Channels notified for jobs without their own `notify`.
     #[serde(default)]
     pub default_notify_channels: Vec<i64>,
+    /// At most this many AI runs at once (within `maxConcurrentRuns`).
+    #[serde(default = "default_max_concurrent_ai_runs")]
+    pub max_concurrent_ai_runs: i64,
+    /// At most this much spent by all AI runs in the last 24 h (`None`: no limit).
+    #[serde(default)]
+    pub ai_daily_budget_usd: Option<f64>,
+}
+
+fn default_max_concurrent_ai_runs() -> i64 {
+    2
 }
 
 impl Default for Preferences {
@@ -68,6 +78,8 @@ impl Default for Preferences {
             max_log_bytes: 52_428_800,
             ai_stall_timeout_ms: 900_000,
             default_notify_channels: Vec::new(),
+            max_concurrent_ai_runs: default_max_concurrent_ai_runs(),
+            ai_daily_budget_usd: None,
         }
     }
 }
@@ -91,7 +103,10 @@ const NUMBER_KEYS: &[(&str, i64, i64)] = &[
     ("stopGraceMs", 0, 600_000),
     ("maxLogBytes", 4096, 1_099_511_627_776),
     ("aiStallTimeoutMs", 0, 604_800_000),
+    ("maxConcurrentAiRuns", 1, 256),
 ];
+/// Amounts in US dollars above zero, or null for none.
+const USD_KEYS: &[&str] = &["aiDailyBudgetUsd"];
 
 impl Preferences {
     /// Applies a partial update (the keys present in `patch`), validating
@@ -102,6 +117,7 @@ impl Preferences {
             .iter()
             .copied()
             .chain(NUMBER_KEYS.iter().map(|(k, _, _)| *k))
+            .chain(USD_KEYS.iter().copied())
             .chain([DEFAULT_NOTIFY_CHANNELS])
             .collect();
         fields.reject_unknown(&allowed, &[])?;
@@ -124,6 +140,11 @@ impl Preferences {
                     .ok_or_else(|| Invalid::wrong_type(*key, "an integer"))?;
                 in_range(key, value, *min, *max)?;
                 map.insert(key.to_string(), Value::from(value));
+            }
+        }
+        for key in USD_KEYS {
+            if fields.has(key) {
+                map.insert(key.to_string(), Value::from(fields.opt_usd(key)?));
             }
         }
         if fields.has(DEFAULT_NOTIFY_CHANNELS) {
@@ -292,6 +313,37 @@ mod tests {
             "claudeEffort"
         );
         assert!(prefs.merged(&json!({"codexEffort": "minimal"})).is_ok());
+    }
+
+    #[test]
+    fn the_daily_ai_budget_is_dollars_above_zero_or_null() {
+        let prefs = Preferences::default();
+        assert_eq!(prefs.ai_daily_budget_usd, None);
+        let set = prefs.merged(&json!({"aiDailyBudgetUsd": 4.5})).unwrap();
+        assert_eq!(set.ai_daily_budget_usd, Some(4.5));
+        assert_eq!(set.to_json()["aiDailyBudgetUsd"], json!(4.5));
+        let unset = set.merged(&json!({"aiDailyBudgetUsd": null})).unwrap();
+        assert_eq!(unset.ai_daily_budget_usd, None);
+        assert_eq!(
+            prefs
+                .merged(&json!({"aiDailyBudgetUsd": 0}))
+                .unwrap_err()
+                .field(),
+            "aiDailyBudgetUsd"
+        );
+        // A preferences file from before these keys loads with the defaults.
+        let old: Preferences = serde_json::from_value(json!({
+            "defaultTimeoutMs": 1000, "aiMode": "claude", "claudeBinary": "claude",
+            "codexBinary": "codex", "claudeModel": "", "codexModel": "", "claudeEffort": "",
+            "codexEffort": "", "claudePermissionMode": "default", "codexSandbox": "read-only",
+            "logRetentionPerJob": 5, "maxConcurrentRuns": 4, "stopGraceMs": 0,
+            "maxLogBytes": 4096, "aiStallTimeoutMs": 0
+        }))
+        .unwrap();
+        assert_eq!(
+            (old.max_concurrent_ai_runs, old.ai_daily_budget_usd),
+            (2, None)
+        );
     }
 
     #[test]

@@ -198,6 +198,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An amount of US dollars above zero (at most a million), or `None`
+    /// when absent or null: 400 for another type, 422 out of range.
+    pub fn opt_usd(&self, key: &str) -> Result<Option<f64>, Invalid> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(usd) if usd > 0.0 && usd <= 1_000_000.0 => Ok(Some(usd)),
+                _ => Err(Invalid::value(
+                    self.path(key),
+                    format!("must be an amount in US dollars above 0 (at most 1000000), got {n}"),
+                )),
+            },
+            Some(_) => Err(Invalid::wrong_type(
+                self.path(key),
+                "a number of US dollars",
+            )),
+        }
+    }
+
     pub fn opt_array(&self, key: &str) -> Result<Option<&'a Vec<Value>>, Invalid> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),

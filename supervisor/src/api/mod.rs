@@ -17,6 +17,7 @@ mod query;
 mod runs;
 mod schedule;
 mod settings;
+mod spend;
 mod sse;
 mod statics;
 
@@ -261,6 +262,7 @@ async fn route(app: &Arc<App>, req: Request<Incoming>) -> ApiResult {
         (&M::PATCH, ["preferences"]) => settings::update_preferences(app, req).await,
         (&M::POST, ["ai", "draft"]) => ai::draft(app, req).await,
         (&M::POST, ["ai", "refine"]) => ai::refine(app, req).await,
+        (&M::GET, ["ai", "spend"]) => spend::spend(app).await,
         _ => Err(ApiError::not_found(format!("no route for {method} {path}"))),
     }
 }

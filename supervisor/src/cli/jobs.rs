@@ -307,6 +307,15 @@ fn yes_no(value: &Value) -> &'static str {
     }
 }
 
+/// "$1.23 of $5.00" (its daily budget), or "$1.23" without one.
+fn spent_today(job: &Value) -> String {
+    let spent = format!("${:.2}", job["spentTodayUsd"].as_f64().unwrap_or(0.0));
+    match job["ai"]["dailyBudgetUsd"].as_f64() {
+        Some(budget) => format!("{spent} of ${budget:.2} (last 24 h)"),
+        None => format!("{spent} (last 24 h)"),
+    }
+}
+
 fn show(job: &Value) {
     let env: Vec<String> = job["env"]
         .as_object()
@@ -327,6 +336,7 @@ fn show(job: &Value) {
         )
     };
     let mut table = Table::new(&["FIELD", "VALUE"]);
+    let spent = (job["type"] == "ai").then(|| spent_today(job));
     for (name, value) in [
         ("id", job["id"].to_string()),
         ("title", text(&job["title"])),
@@ -335,6 +345,7 @@ fn show(job: &Value) {
         ("schedule", schedule(&job["schedule"])),
         ("next run", local_time(&job["nextRunAt"])),
         ("last run", last),
+        ("spent today", spent.unwrap_or_default()),
         ("cwd", text(&job["cwd"])),
         (
             "env",
@@ -350,7 +361,10 @@ fn show(job: &Value) {
         ("created", local_time(&job["createdAt"])),
         ("updated", local_time(&job["updatedAt"])),
     ] {
-        table.row(vec![name.to_string(), value]);
+        // Spend is shown for AI jobs only.
+        if !(name == "spent today" && value.is_empty()) {
+            table.row(vec![name.to_string(), value]);
+        }
     }
     let rendered = table.render();
     // Drop the header line: a detail view needs none.

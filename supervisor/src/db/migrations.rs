@@ -115,6 +115,23 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN ping_url TEXT;",
     // 7: executor options, passed through to the executor in `start`.
     "ALTER TABLE jobs ADD COLUMN executor_options TEXT NOT NULL DEFAULT '{}';",
+    // 8: the spend ledger behind the daily budgets: one row per finished
+    // run that reported a cost. Not tied to `runs` (retention may delete a
+    // run whose money still counts today) and pruned after two days. The
+    // indexes cover the 24-hour sums (all runs; one job's). Backfilled
+    // from the runs of the last two days.
+    "CREATE TABLE spend (
+        run_id       INTEGER PRIMARY KEY,
+        job_id       INTEGER NOT NULL,
+        finished_at  INTEGER NOT NULL,
+        cost_usd     REAL NOT NULL
+    );
+    CREATE INDEX spend_by_time ON spend(finished_at, cost_usd);
+    CREATE INDEX spend_by_job ON spend(job_id, finished_at, cost_usd);
+    INSERT INTO spend (run_id, job_id, finished_at, cost_usd)
+        SELECT id, job_id, finished_at, cost_usd FROM runs
+        WHERE usage IS NOT NULL AND cost_usd IS NOT NULL AND finished_at IS NOT NULL
+          AND finished_at >= (CAST(strftime('%s', 'now') AS INTEGER) - 172800) * 1000;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

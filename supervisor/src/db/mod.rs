@@ -1,6 +1,6 @@
 //! The SQLite store: an r2d2 pool over one `db.sqlite` in WAL mode, the
 //! migrations, and the only SQL in the program (`jobs`, `runs`,
-//! `sessions`). Async code reaches it through [`Db::call`], which runs the
+//! `sessions`, `spend`). Async code reaches it through [`Db::call`], which runs the
 //! closure on the blocking pool so SQL never stalls the async threads. A
 //! full disk is its own error ([`DbError::StorageFull`]), naming the data
 //! directory, so callers can answer 507 and retry instead of failing.
@@ -11,6 +11,7 @@ pub mod jobs;
 mod migrations;
 pub mod runs;
 pub mod sessions;
+pub mod spend;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

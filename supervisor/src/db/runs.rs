@@ -257,6 +257,21 @@ pub fn apply_retention(conn: &Connection, job_id: i64, keep: i64) -> rusqlite::R
         .collect()
 }
 
+/// The newest finished run of a job before run `before`: its id and error
+/// (the `budget` notification is told once per streak of budget drops).
+pub fn previous_finished(
+    conn: &Connection,
+    job_id: i64,
+    before: i64,
+) -> rusqlite::Result<Option<(i64, Option<String>)>> {
+    conn.prepare_cached(
+        "SELECT id, error FROM runs WHERE job_id = ?1 AND id < ?2 AND status NOT IN ('queued', 'running')
+         ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![job_id, before], |row| Ok((row.get(0)?, row.get(1)?)))
+    .optional()
+}
+
 /// A run waiting in the store, as start-up re-queues it.
 pub struct QueuedRun {
     pub id: i64,

@@ -60,6 +60,10 @@ pub struct AiOverrides {
     pub effort: Option<String>,
     pub permission_mode: Option<String>,
     pub sandbox: Option<String>,
+    /// At most this much spent by the job's runs in the last 24 h: a run
+    /// about to start beyond it is dropped (`service::budget`).
+    #[serde(default)]
+    pub daily_budget_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +93,14 @@ pub struct Job {
     pub anchor_at: Millis,
     /// Its name in the jobs file of `backbeat import --sync`, if a sync manages it.
     pub managed_as: Option<String>,
+}
+
+impl Job {
+    /// Runs through claude-runner or codex-runner: held to
+    /// `maxConcurrentAiRuns` and the daily budgets.
+    pub fn is_ai(&self) -> bool {
+        self.job_type == "ai"
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -136,6 +148,8 @@ pub struct JobView {
     pub last_run: Option<LastRun>,
     pub usage_totals: Option<UsageTotals>,
     pub managed_as: Option<String>,
+    /// What its runs that finished in the last 24 h cost (its daily budget's use).
+    pub spent_today_usd: f64,
 }
 
 impl JobView {
@@ -168,6 +182,7 @@ impl JobView {
             last_run,
             usage_totals,
             managed_as: job.managed_as,
+            spent_today_usd: 0.0,
         }
     }
 }

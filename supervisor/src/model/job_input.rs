@@ -45,6 +45,7 @@ pub const READ_ONLY: &[&str] = &[
     "nextRunAt",
     "lastRun",
     "usageTotals",
+    "spentTodayUsd",
 ];
 const MAX_TITLE_CHARS: usize = 200;
 
@@ -476,7 +477,14 @@ fn parse_ai(fields: &Fields, prefs: &Preferences) -> Result<Option<AiOverrides>,
         return Ok(None);
     };
     ai.reject_unknown(
-        &["mode", "model", "effort", "permissionMode", "sandbox"],
+        &[
+            "mode",
+            "model",
+            "effort",
+            "permissionMode",
+            "sandbox",
+            "dailyBudgetUsd",
+        ],
         &[],
     )?;
     let get = |key: &str| -> Result<Option<String>, Invalid> {
@@ -492,6 +500,7 @@ fn parse_ai(fields: &Fields, prefs: &Preferences) -> Result<Option<AiOverrides>,
         effort: get("effort")?,
         permission_mode: get("permissionMode")?,
         sandbox: get("sandbox")?,
+        daily_budget_usd: ai.opt_usd("dailyBudgetUsd")?,
     };
     if let Some(mode) = &overrides.mode {
         one_of("ai.mode", mode, AI_MODES)?;

@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::db::deliveries::{self, NewDelivery};
 use crate::db::{channels, jobs, runs};
 use crate::model::{Job, Run, RunStatus};
+use crate::service::budget::is_refusal;
 use crate::time::{Millis, now_ms};
 
 /// Where one delivery goes.
@@ -99,6 +100,21 @@ fn plan(
         Request::Started { .. } => {
             events.push((Event::Start, None));
             ping = Some(Ping::Start);
+        }
+        Request::Emit {
+            event: Event::Budget,
+            ..
+        } => {
+            // Like a failure streak: one message until a run gets through.
+            let told = match runs::previous_finished(&tx, job_id, run_id)? {
+                Some((previous, error)) if !repeat && is_refusal(error.as_deref()) => {
+                    Some(format!(
+                        "run {previous} already reported the spent budget; set notify.repeat to hear of every run it stops"
+                    ))
+                }
+                _ => None,
+            };
+            events.push((Event::Budget, told));
         }
         Request::Emit { event, .. } => events.push((event, None)),
         Request::Finished { finish, .. } => match (run.status, finish) {

@@ -7,8 +7,13 @@ use std::sync::Arc;
 use crate::app::App;
 
 pub fn dispatch(app: &Arc<App>) {
-    let capacity = app.prefs().max_concurrent_runs.max(1) as usize;
-    for startable in app.queue.take_startable(capacity, crate::time::now_ms()) {
+    let prefs = app.prefs();
+    let capacity = prefs.max_concurrent_runs.max(1) as usize;
+    let ai_capacity = prefs.max_concurrent_ai_runs.max(1) as usize;
+    let startable = app
+        .queue
+        .take_startable(capacity, ai_capacity, crate::time::now_ms());
+    for startable in startable {
         let app2 = app.clone();
         app.tasks.spawn(super::execute::execute(
             app2,

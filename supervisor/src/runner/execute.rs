@@ -33,6 +33,7 @@ use crate::app::App;
 use crate::db::{jobs, runs};
 use crate::model::{Job, Run, RunStatus, Usage};
 use crate::notify::Finish;
+use crate::service::budget;
 use crate::service::publish::publish_run;
 use crate::time::{Millis, now_ms, to_rfc3339};
 
@@ -87,18 +88,28 @@ pub async fn execute(
     job_id: i64,
     control: mpsc::UnboundedReceiver<StopReason>,
 ) {
+    let now = now_ms();
     let loaded = app
         .db
         .call(move |c| {
+            let job = jobs::get(c, job_id)?;
+            // What the daily budgets need, for the AI runs they govern.
+            let spent = match &job {
+                Some(job) if job.is_ai() => Some(budget::Spent::load(c, job_id, now)?),
+                _ => None,
+            };
             Ok((
-                jobs::get(c, job_id)?,
+                job,
                 runs::get(c, run_id)?,
                 runs::env_overrides(c, run_id)?,
+                spent,
             ))
         })
         .await;
-    let (job, run, env) = match loaded {
-        Ok((Some(job), Some(run), env)) if run.status == RunStatus::Queued => (job, run, env),
+    let (job, run, env, spent) = match loaded {
+        Ok((Some(job), Some(run), env, spent)) if run.status == RunStatus::Queued => {
+            (job, run, env, spent)
+        }
         other => {
             // Deleted or dropped meanwhile, or the store failed.
             if let Err(e) = other {
@@ -109,9 +120,24 @@ pub async fn execute(
             return;
         }
     };
-    let live = app.live_logs.register(run_id);
     let path = log_path(&app.config.logs_dir(), job_id, run_id);
     let prefs = app.prefs();
+    if let Some(error) = spent.and_then(|spent| budget::refusal(&job, &prefs, &spent)) {
+        // Over a daily budget: dropped before anything started.
+        let ending = Ending {
+            status: RunStatus::Dropped,
+            exit_code: None,
+            error: Some(error),
+            usage: None,
+            executor: None,
+            started_at: None,
+            retryable: false,
+        };
+        finish(&app, &job, run_id, ending, &path).await;
+        crate::notify::emit(&app, job_id, run_id, crate::notify::Event::Budget);
+        return;
+    }
+    let live = app.live_logs.register(run_id);
     let ending = match LogWriter::create(&path, prefs.max_log_bytes as u64, live) {
         Ok(mut log) => {
             let ending = run_executor(&app, &job, &run, env, &mut log, control).await;
@@ -593,6 +619,9 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
         )?;
         // Read the final state first: followers must see it even if
         // the run is not among the kept ones.
+        if let Some(cost) = ending.usage.as_ref().and_then(|u| u.cost_usd) {
+            crate::db::spend::record(&tx, run_id, job_id, finished_at, cost)?;
+        }
         let run = runs::get(&tx, run_id)?;
         // After the outcome is written, maybe schedule a retry (same
         // transaction: a retryable failure never lacks its retry).

@@ -1,7 +1,9 @@
 //! The run queue: which runs wait, which run, and which may start next,
-//! under the global `maxConcurrentRuns` and each job's overlap rule
-//! (a `serial` run waits until no other run of its job is running), and
-//! a queued retry's `notBefore` (it is not startable before then).
+//! under the global `maxConcurrentRuns`, `maxConcurrentAiRuns` for AI runs
+//! (a waiting AI run never holds back the runs behind it), each job's
+//! overlap rule (a `serial` run waits until no other run of its job is
+//! running), and a queued retry's `notBefore` (it is not startable before
+//! then).
 //! Pure bookkeeping behind one mutex; no I/O; time comes in as an argument.
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +21,11 @@ pub fn waits_for_its_job(trigger: Trigger, overlap: Overlap) -> bool {
     trigger != Trigger::Manual && overlap != Overlap::Parallel
 }
 
+/// How a queued run of `job` started by `trigger` waits.
+pub fn waiting_for(job: &crate::model::Job, trigger: Trigger) -> Waiting {
+    Waiting::new(job.id, waits_for_its_job(trigger, job.overlap), job.is_ai())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     User,
@@ -28,20 +35,42 @@ pub enum StopReason {
     Shutdown,
 }
 
-struct Queued {
-    job_id: i64,
-    serial: bool,
-    not_before: Option<Millis>,
+/// How a queued run waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub job_id: i64,
+    /// Until no other run of its job is running ([`waits_for_its_job`]).
+    pub serial: bool,
+    /// An AI run: it also needs one of the `maxConcurrentAiRuns` slots.
+    pub ai: bool,
+    /// Not before this time (a retry).
+    pub not_before: Option<Millis>,
+}
+
+impl Waiting {
+    pub fn new(job_id: i64, serial: bool, ai: bool) -> Waiting {
+        Waiting {
+            job_id,
+            serial,
+            ai,
+            not_before: None,
+        }
+    }
+
+    pub fn not_before(self, not_before: Option<Millis>) -> Waiting {
+        Waiting { not_before, ..self }
+    }
 }
 
 struct Running {
     job_id: i64,
+    ai: bool,
     control: mpsc::UnboundedSender<StopReason>,
 }
 
 #[derive(Default)]
 struct State {
-    queued: BTreeMap<i64, Queued>,
+    queued: BTreeMap<i64, Waiting>,
     running: HashMap<i64, Running>,
     running_per_job: HashMap<i64, usize>,
     accepting: bool,
@@ -74,26 +103,8 @@ impl RunQueue {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn enqueue(&self, run_id: i64, job_id: i64, serial: bool) {
-        self.enqueue_not_before(run_id, job_id, serial, None);
-    }
-
-    /// Queues a run that may not start before `not_before` (a retry).
-    pub fn enqueue_not_before(
-        &self,
-        run_id: i64,
-        job_id: i64,
-        serial: bool,
-        not_before: Option<Millis>,
-    ) {
-        self.lock().queued.insert(
-            run_id,
-            Queued {
-                job_id,
-                serial,
-                not_before,
-            },
-        );
+    pub fn enqueue(&self, run_id: i64, waiting: Waiting) {
+        self.lock().queued.insert(run_id, waiting);
     }
 
     /// A run of `job_id` that is running (preferred) or queued.
@@ -114,20 +125,32 @@ impl RunQueue {
         })
     }
 
-    /// Moves the runs that may start at `now` (oldest first) to running.
-    pub fn take_startable(&self, capacity: usize, now: Millis) -> Vec<Startable> {
+    /// Moves the runs that may start at `now` (oldest first) to running:
+    /// at most `capacity` running in all, `ai_capacity` of them AI runs.
+    pub fn take_startable(
+        &self,
+        capacity: usize,
+        ai_capacity: usize,
+        now: Millis,
+    ) -> Vec<Startable> {
         let mut state = self.lock();
         if !state.accepting {
             return Vec::new();
         }
         let mut out = Vec::new();
         let mut free = capacity.saturating_sub(state.running.len());
+        let running_ai = state.running.values().filter(|r| r.ai).count();
+        let mut free_ai = ai_capacity.saturating_sub(running_ai);
         let mut candidates = Vec::new();
         for (&run_id, queued) in &state.queued {
             if free == 0 {
                 break;
             }
             if queued.not_before.is_some_and(|at| at > now) {
+                continue;
+            }
+            // Skipped, not a stop: the runs behind it may still start.
+            if queued.ai && free_ai == 0 {
                 continue;
             }
             let busy = state
@@ -140,16 +163,20 @@ impl RunQueue {
             if queued.serial && busy {
                 continue;
             }
-            candidates.push((run_id, queued.job_id, queued.serial));
+            candidates.push((run_id, queued.job_id, queued.ai));
             free -= 1;
+            if queued.ai {
+                free_ai -= 1;
+            }
         }
-        for (run_id, job_id, _) in candidates {
+        for (run_id, job_id, ai) in candidates {
             state.queued.remove(&run_id);
             let (tx, rx) = mpsc::unbounded_channel();
             state.running.insert(
                 run_id,
                 Running {
                     job_id,
+                    ai,
                     control: tx,
                 },
             );
@@ -175,14 +202,11 @@ impl RunQueue {
         }
     }
 
-    /// Removes a queued run; returns its job and whether it is serial (to
-    /// put it back with `enqueue` if dropping it cannot be recorded), or
-    /// `None` if it was not queued.
-    pub fn remove_queued(&self, run_id: i64) -> Option<(i64, bool)> {
-        self.lock()
-            .queued
-            .remove(&run_id)
-            .map(|q| (q.job_id, q.serial))
+    /// Removes a queued run; returns how it waited (to put it back with
+    /// `enqueue` if dropping it cannot be recorded), or `None` if it was
+    /// not queued.
+    pub fn remove_queued(&self, run_id: i64) -> Option<Waiting> {
+        self.lock().queued.remove(&run_id)
     }
 
     /// Asks a running run to stop; false if it is not running.
@@ -227,6 +251,11 @@ impl RunQueue {
         self.lock().running.len()
     }
 
+    /// How many AI runs hold one of the `maxConcurrentAiRuns` slots.
+    pub fn running_ai_count(&self) -> usize {
+        self.lock().running.values().filter(|r| r.ai).count()
+    }
+
     pub fn queued_count(&self) -> usize {
         self.lock().queued.len()
     }
@@ -244,52 +273,73 @@ mod tests {
     fn respects_global_capacity_in_queue_order() {
         let q = RunQueue::default();
         for run in 1..=5 {
-            q.enqueue(run, run * 10, false);
+            q.enqueue(run, Waiting::new(run * 10, false, false));
         }
-        assert_eq!(ids(&q.take_startable(2, 0)), [1, 2]);
-        assert!(q.take_startable(2, 0).is_empty());
+        assert_eq!(ids(&q.take_startable(2, 2, 0)), [1, 2]);
+        assert!(q.take_startable(2, 2, 0).is_empty());
         q.finished(1);
-        assert_eq!(ids(&q.take_startable(2, 0)), [3]);
+        assert_eq!(ids(&q.take_startable(2, 2, 0)), [3]);
     }
 
     #[test]
     fn serial_runs_wait_for_their_job_but_not_for_others() {
         let q = RunQueue::default();
-        q.enqueue(1, 7, true);
-        q.enqueue(2, 7, true);
-        q.enqueue(3, 8, true);
-        assert_eq!(ids(&q.take_startable(4, 0)), [1, 3]);
-        q.enqueue(4, 7, false); // manual: beside the running one
-        assert_eq!(ids(&q.take_startable(4, 0)), [4]);
+        q.enqueue(1, Waiting::new(7, true, false));
+        q.enqueue(2, Waiting::new(7, true, false));
+        q.enqueue(3, Waiting::new(8, true, false));
+        assert_eq!(ids(&q.take_startable(4, 4, 0)), [1, 3]);
+        q.enqueue(4, Waiting::new(7, false, false)); // manual: beside the running one
+        assert_eq!(ids(&q.take_startable(4, 4, 0)), [4]);
         q.finished(1);
         q.finished(4);
-        assert_eq!(ids(&q.take_startable(4, 0)), [2]);
+        assert_eq!(ids(&q.take_startable(4, 4, 0)), [2]);
     }
 
     #[test]
     fn stop_and_shutdown_reach_running_runs() {
         let q = RunQueue::default();
-        q.enqueue(1, 1, false);
-        let mut started = q.take_startable(1, 0);
+        q.enqueue(1, Waiting::new(1, false, false));
+        let mut started = q.take_startable(1, 1, 0);
         assert!(q.stop_running(1, StopReason::User));
         assert_eq!(started[0].control.try_recv().unwrap(), StopReason::User);
-        q.enqueue(2, 1, false);
+        q.enqueue(2, Waiting::new(1, false, false));
         q.shut_down();
         assert_eq!(started[0].control.try_recv().unwrap(), StopReason::Shutdown);
         assert!(
-            q.take_startable(4, 0).is_empty(),
+            q.take_startable(4, 4, 0).is_empty(),
             "nothing starts after shutdown"
         );
-        assert_eq!(q.remove_queued(2), Some((1, false)));
+        assert_eq!(q.remove_queued(2), Some(Waiting::new(1, false, false)));
         assert_eq!(q.remove_queued(2), None);
     }
 
     #[test]
     fn a_retry_waits_for_its_not_before_without_blocking_others() {
         let q = RunQueue::default();
-        q.enqueue_not_before(1, 7, true, Some(1_000));
-        q.enqueue(2, 8, true);
-        assert_eq!(ids(&q.take_startable(4, 999)), [2]);
-        assert_eq!(ids(&q.take_startable(4, 1_000)), [1]);
+        q.enqueue(1, Waiting::new(7, true, false).not_before(Some(1_000)));
+        q.enqueue(2, Waiting::new(8, true, false));
+        assert_eq!(ids(&q.take_startable(4, 4, 999)), [2]);
+        assert_eq!(ids(&q.take_startable(4, 4, 1_000)), [1]);
+    }
+
+    #[test]
+    fn ai_runs_share_their_own_slots_without_blocking_the_others() {
+        let q = RunQueue::default();
+        q.enqueue(1, Waiting::new(1, false, true));
+        q.enqueue(2, Waiting::new(2, false, true));
+        q.enqueue(3, Waiting::new(3, false, false));
+        assert_eq!(
+            ids(&q.take_startable(4, 1, 0)),
+            [1, 3],
+            "run 2 waits for an AI slot"
+        );
+        assert!(q.take_startable(4, 1, 0).is_empty());
+        q.finished(3);
+        assert!(
+            q.take_startable(4, 1, 0).is_empty(),
+            "a free run slot is not an AI slot"
+        );
+        q.finished(1);
+        assert_eq!(ids(&q.take_startable(4, 1, 0)), [2]);
     }
 }

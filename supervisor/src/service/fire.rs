@@ -12,6 +12,7 @@ use crate::db::runs::{self, NewRun};
 use crate::db::{jobs, write_tx};
 use crate::model::{Overlap, RunStatus, Trigger};
 use crate::runner::dispatch::dispatch;
+use crate::runner::queue::Waiting;
 use crate::scheduler::plan::Fire;
 use crate::time::Millis;
 
@@ -67,13 +68,13 @@ pub async fn fire_with(app: &Arc<App>, fires: Vec<Fire>, trigger: Trigger, now: 
                 )?;
                 jobs::record_fire(&tx, job.id, fire.scheduled_for, fire.once, now)?;
                 if let Some(run) = runs::get(&tx, id)? {
-                    out.push((run, serial));
+                    out.push((run, Waiting::new(job.id, serial, job.is_ai())));
                 }
             }
             tx.commit()?;
-            for (run, serial) in &out {
+            for (run, waiting) in &out {
                 if run.status == RunStatus::Queued {
-                    queue_app.queue.enqueue(run.id, run.job_id, *serial);
+                    queue_app.queue.enqueue(run.id, *waiting);
                 }
             }
             Ok(out)

@@ -1,5 +1,6 @@
 //! Job operations: create, change (PATCH merge), delete (stopping its runs
-//! and removing its logs), and the API view with next/last run and usage.
+//! and removing its logs), and the API view with next/last run, usage and
+//! what it spent in the last 24 h.
 
 use std::sync::Arc;
 
@@ -44,9 +45,9 @@ async fn restore(app: &Arc<App>, job: &Job) {
     let queued = app.db.call(|c| crate::db::runs::queued(c)).await;
     for queued in queued.unwrap_or_default() {
         if queued.job_id == job.id && !app.queue.is_running(queued.id) {
-            let serial = crate::runner::queue::waits_for_its_job(queued.trigger, job.overlap);
+            let waiting = crate::runner::queue::waiting_for(job, queued.trigger);
             app.queue
-                .enqueue_not_before(queued.id, queued.job_id, serial, queued.not_before);
+                .enqueue(queued.id, waiting.not_before(queued.not_before));
             if let Some(at) = queued.not_before {
                 crate::runner::dispatch::dispatch_at(app, at);
             }
@@ -58,11 +59,18 @@ async fn restore(app: &Arc<App>, job: &Job) {
 /// The API view of jobs (one store round trip for all of them).
 pub async fn views(app: &App, jobs: Vec<Job>) -> Result<Vec<JobView>, DbError> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    let since = now_ms() - crate::service::budget::WINDOW_MS;
     let extras = app
         .db
         .call(move |c| {
             ids.iter()
-                .map(|&id| Ok((jobs::last_run(c, id)?, jobs::usage_totals(c, id)?)))
+                .map(|&id| {
+                    Ok((
+                        jobs::last_run(c, id)?,
+                        jobs::usage_totals(c, id)?,
+                        crate::db::spend::of_job(c, id, since)?.0,
+                    ))
+                })
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .await?;
@@ -70,9 +78,12 @@ pub async fn views(app: &App, jobs: Vec<Job>) -> Result<Vec<JobView>, DbError> {
     Ok(jobs
         .into_iter()
         .zip(extras)
-        .map(|(job, (last, usage))| {
+        .map(|(job, (last, usage, spent_today))| {
             let next = plan.next_run_at(job.id);
-            JobView::new(job, next, last, usage)
+            JobView {
+                spent_today_usd: spent_today,
+                ..JobView::new(job, next, last, usage)
+            }
         })
         .collect())
 }

@@ -1,7 +1,8 @@
 //! Operations shared by the API and the scheduler: channels, jobs (create, change,
-//! delete, view), runs (run now, stop, drop), firing due occurrences,
+//! delete, view), runs (run now, stop, drop), daily budgets, firing due occurrences,
 //! start-up recovery, and publishing changes to the event feed.
 pub mod alerts;
+pub mod budget;
 pub mod catchup;
 pub mod channels;
 pub mod fire;

@@ -14,12 +14,12 @@ use crate::db::jobs;
 use crate::db::runs::{self, NewRun, RetryLink};
 use crate::model::{Run, RunStatus, Trigger};
 use crate::runner::dispatch::{dispatch, dispatch_at};
-use crate::runner::queue::waits_for_its_job;
+use crate::runner::queue::{Waiting, waiting_for};
 
-/// A retry just stored, and whether it waits for its job's other runs.
+/// A retry just stored, and how it waits in the queue.
 pub struct ScheduledRetry {
     pub run: Run,
-    pub serial: bool,
+    pub waiting: Waiting,
 }
 
 /// Inserts the retry of `failed` (just finished) if its job wants one.
@@ -61,7 +61,7 @@ pub fn schedule(conn: &Connection, failed: &Run) -> rusqlite::Result<Option<Sche
     )?;
     Ok(runs::get(conn, id)?.map(|run| ScheduledRetry {
         run,
-        serial: waits_for_its_job(Trigger::Retry, job.overlap),
+        waiting: waiting_for(&job, Trigger::Retry),
     }))
 }
 
@@ -70,7 +70,7 @@ pub fn schedule(conn: &Connection, failed: &Run) -> rusqlite::Result<Option<Sche
 pub fn enqueue(app: &Arc<App>, scheduled: &ScheduledRetry) {
     let retry = &scheduled.run;
     app.queue
-        .enqueue_not_before(retry.id, retry.job_id, scheduled.serial, retry.not_before);
+        .enqueue(retry.id, scheduled.waiting.not_before(retry.not_before));
     app.metrics.retry_scheduled();
     publish_run(app, retry);
     match retry.not_before {
@@ -131,7 +131,7 @@ mod tests {
         let retry = db.blocking(|c| schedule(c, &plain)).unwrap().unwrap();
         assert_eq!(retry.run.not_before, Some(11_000), "finished + delayMs");
         assert_eq!((retry.run.attempt, retry.run.retry_of), (2, Some(plain.id)));
-        assert!(retry.serial);
+        assert!(retry.waiting.serial);
 
         let limited = failed_run(&db, Some(70_000));
         let retry = db.blocking(|c| schedule(c, &limited)).unwrap().unwrap();

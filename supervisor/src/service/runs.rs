@@ -11,7 +11,7 @@ use crate::db::{DbError, jobs};
 use crate::model::{Run, RunStatus, Trigger};
 use crate::runner::dispatch::dispatch;
 use crate::runner::logfile::log_path;
-use crate::runner::queue::StopReason;
+use crate::runner::queue::{StopReason, Waiting};
 use crate::time::now_ms;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,12 +32,12 @@ pub async fn run_now(
     env: Option<BTreeMap<String, String>>,
 ) -> Result<Run, RunError> {
     let now = now_ms();
-    let run_id = app
+    let (run_id, ai) = app
         .db
         .call(move |c| {
-            if jobs::get(c, job_id)?.is_none() {
+            let Some(job) = jobs::get(c, job_id)? else {
                 return Ok(None);
-            }
+            };
             let run = NewRun {
                 job_id,
                 status: RunStatus::Queued,
@@ -48,11 +48,11 @@ pub async fn run_now(
                 error: None,
                 retry: None,
             };
-            runs::insert(c, &run).map(Some)
+            Ok(Some((runs::insert(c, &run)?, job.is_ai())))
         })
         .await?
         .ok_or_else(|| RunError::NotFound(format!("job {job_id}")))?;
-    app.queue.enqueue(run_id, job_id, false);
+    app.queue.enqueue(run_id, Waiting::new(job_id, false, ai));
     let run = get(app, run_id).await?;
     publish_run(app, &run);
     dispatch(app);
@@ -73,7 +73,7 @@ pub async fn stop(app: &Arc<App>, run_id: i64) -> Result<Run, RunError> {
     if run.status.is_finished() {
         return Err(RunError::Finished(run_id, run.status.as_str()));
     }
-    if let Some((job_id, serial)) = app.queue.remove_queued(run_id) {
+    if let Some(waiting) = app.queue.remove_queued(run_id) {
         let now = now_ms();
         let dropped = app
             .db
@@ -88,7 +88,7 @@ pub async fn stop(app: &Arc<App>, run_id: i64) -> Result<Run, RunError> {
             .inspect_err(|_| {
                 // Not recorded (a full disk): it is still queued, so it
                 // must stay in the queue rather than be stuck.
-                app.queue.enqueue(run_id, job_id, serial);
+                app.queue.enqueue(run_id, waiting);
                 dispatch(app);
             })?
             .ok_or_else(|| RunError::NotFound(format!("run {run_id}")))?;

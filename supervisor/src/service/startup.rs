@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::app::App;
 use crate::db::{jobs, runs};
-use crate::model::{Overlap, Trigger};
+use crate::model::{Job, Trigger};
 use crate::runner::dispatch::dispatch;
 use crate::runner::process::{instance, kill_leftover_group, kill_marked_leftovers};
 use crate::scheduler::plan::SchedulerState;
@@ -92,15 +92,15 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
         catchup::record_skipped(app, job, *record, catchup::MissCause::Down, now).await;
     }
 
-    let overlap: HashMap<i64, Overlap> = all_jobs.iter().map(|j| (j.id, j.overlap)).collect();
+    let by_id: HashMap<i64, &Job> = all_jobs.iter().map(|j| (j.id, j)).collect();
     for queued in app.db.call(|c| runs::queued(c)).await? {
-        let job_overlap = overlap
-            .get(&queued.job_id)
-            .copied()
-            .unwrap_or(Overlap::Queue);
-        let serial = crate::runner::queue::waits_for_its_job(queued.trigger, job_overlap);
+        // A queued run's job exists (runs go with their job).
+        let Some(job) = by_id.get(&queued.job_id) else {
+            continue;
+        };
+        let waiting = crate::runner::queue::waiting_for(job, queued.trigger);
         app.queue
-            .enqueue_not_before(queued.id, queued.job_id, serial, queued.not_before);
+            .enqueue(queued.id, waiting.not_before(queued.not_before));
         if let Some(at) = queued.not_before {
             crate::runner::dispatch::dispatch_at(app, at);
         }

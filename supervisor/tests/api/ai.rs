@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::fixture::Server;
 
-fn fake(cli: &str) -> String {
+pub fn fake(cli: &str) -> String {
     // The directory is resolved, not the symlink: its name selects the CLI.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/ai-mock/fake")
@@ -17,7 +17,7 @@ fn fake(cli: &str) -> String {
     dir.join(cli).display().to_string()
 }
 
-fn ai_server(scenario: &str) -> Server {
+pub fn ai_server(scenario: &str) -> Server {
     let server = Server::start_with(&[("FAKE_CLI_SCENARIO", scenario)]);
     let reply = server.patch(
         "/api/preferences",

@@ -6,6 +6,7 @@ mod fixture;
 
 mod ai;
 mod alerts;
+mod budget;
 mod catch_up;
 mod cli;
 mod cli_doctor;
