@@ -5,7 +5,7 @@
 export const PREF_GROUPS = [
   { title: 'Runs', keys: ['defaultTimeoutMs', 'maxConcurrentRuns', 'stopGraceMs'] },
   { title: 'Logs', keys: ['logRetentionPerJob', 'maxLogBytes'] },
-  { title: 'AI', keys: ['aiMode', 'claudeBinary', 'claudeModel', 'claudeEffort', 'claudePermissionMode', 'codexBinary', 'codexModel', 'codexEffort', 'codexSandbox', 'aiStallTimeoutMs'] },
+  { title: 'AI', keys: ['aiMode', 'claudeBinary', 'claudeModel', 'claudeEffort', 'claudePermissionMode', 'codexBinary', 'codexModel', 'codexEffort', 'codexSandbox', 'aiStallTimeoutMs', 'maxConcurrentAiRuns', 'aiDailyBudgetUsd'] },
 ];
 
 export const PREFS = {
@@ -39,6 +39,10 @@ export const PREFS = {
     meaning: 'What Codex may touch: read-only, the working directory, or everything.' },
   aiStallTimeoutMs: { label: 'AI stall timeout', kind: 'int', min: 0, max: 604800000, unit: 'ms', def: 900000,
     meaning: 'An AI run with no output for this long is stopped (ends “timeout”), for AI jobs without their own stall timeout; 0 turns it off.' },
+  maxConcurrentAiRuns: { label: 'AI runs at once', kind: 'int', min: 1, max: 256, def: 2,
+    meaning: 'How many AI runs (Claude, Codex) execute at the same time, within “Runs at once”; more wait in the queue while other runs go ahead.' },
+  aiDailyBudgetUsd: { label: 'Daily AI budget', kind: 'usd', max: 1000000, placeholder: 'no limit',
+    meaning: 'At most this many US dollars for all AI runs that finished in the last 24 hours; an AI run that would go past it is not started (recorded “dropped”). Empty: no limit.' },
 };
 
 /** Parse and check a raw input value: {value} or {error}. */
@@ -52,6 +56,14 @@ export function checkPref(key, raw) {
     if (n < spec.min || n > spec.max) return { error: `Must be between ${spec.min.toLocaleString('en')} and ${spec.max.toLocaleString('en')}.` };
     return { value: n };
   }
+  if (spec.kind === 'usd') {
+    const text = String(raw).trim().replace(/^\$/, '');
+    if (!text) return { value: null };
+    const n = Number(text);
+    if (!/^\d*\.?\d+$|^\d+\.$/.test(text) || !(n > 0)) return { error: 'Enter an amount in US dollars above 0, e.g. 5 or 2.50 (empty for no limit).' };
+    if (n > spec.max) return { error: `At most ${spec.max.toLocaleString('en')}.` };
+    return { value: n };
+  }
   if (spec.kind === 'enum') {
     if (!spec.values.includes(raw)) return { error: `Must be one of: ${spec.values.map((v) => v || '(empty)').join(', ')}.` };
     return { value: raw };
@@ -59,6 +71,16 @@ export function checkPref(key, raw) {
   const s = String(raw).trim();
   if (spec.required && !s) return { error: 'Must not be empty.' };
   return { value: s };
+}
+
+/** "$1.23": an amount of US dollars with two decimals. */
+export function usd(n) {
+  return `$${(Number(n) || 0).toFixed(2)}`;
+}
+
+/** "spent today: $1.23 of $5.00" (or "… $1.23, no daily budget"). */
+export function spentToday(spent, budget) {
+  return budget == null ? `spent today: ${usd(spent)}, no daily budget` : `spent today: ${usd(spent)} of ${usd(budget)}`;
 }
 
 /** Human form of a number with a unit: 1800000 ms → "30 min", 52428800 bytes → "50 MiB". */

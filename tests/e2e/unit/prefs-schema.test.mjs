@@ -2,13 +2,13 @@
 // human-readable values) and schedule.js's zone suffix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PREFS, PREF_GROUPS, checkPref, humanPref } from '../../../dashboard/assets/js/prefs-schema.js';
+import { PREFS, PREF_GROUPS, checkPref, humanPref, spentToday } from '../../../dashboard/assets/js/prefs-schema.js';
 import { withZone, scheduleFallback } from '../../../dashboard/assets/js/schedule.js';
 
 test('every preference of PRODUCT.md is described and grouped once', () => {
   const keys = ['defaultTimeoutMs', 'aiMode', 'claudeBinary', 'codexBinary', 'claudeModel', 'codexModel',
     'claudeEffort', 'codexEffort', 'claudePermissionMode', 'codexSandbox', 'logRetentionPerJob',
-    'maxConcurrentRuns', 'stopGraceMs', 'maxLogBytes', 'aiStallTimeoutMs'];
+    'maxConcurrentRuns', 'stopGraceMs', 'maxLogBytes', 'aiStallTimeoutMs', 'maxConcurrentAiRuns', 'aiDailyBudgetUsd'];
   const grouped = PREF_GROUPS.flatMap((g) => g.keys);
   assert.deepEqual([...grouped].sort(), [...keys].sort());
   for (const k of keys) assert.ok(PREFS[k].label && PREFS[k].meaning, k);
@@ -22,6 +22,19 @@ test('numbers are checked against the API ranges', () => {
   assert.deepEqual(checkPref('stopGraceMs', '0'), { value: 0 });
   assert.deepEqual(checkPref('maxLogBytes', '1099511627776'), { value: 1099511627776 });
   assert.match(checkPref('maxLogBytes', '4095').error, /between 4,096/);
+});
+
+test('the daily AI budget is dollars above zero, or empty for none', () => {
+  assert.deepEqual(checkPref('aiDailyBudgetUsd', ''), { value: null });
+  assert.deepEqual(checkPref('aiDailyBudgetUsd', ' 2.50 '), { value: 2.5 });
+  assert.deepEqual(checkPref('aiDailyBudgetUsd', '$5'), { value: 5 });
+  assert.match(checkPref('aiDailyBudgetUsd', '0').error, /above 0/);
+  assert.match(checkPref('aiDailyBudgetUsd', '-1').error, /above 0/);
+  assert.match(checkPref('aiDailyBudgetUsd', 'five').error, /above 0/);
+  assert.match(checkPref('aiDailyBudgetUsd', '1e9').error, /above 0|At most/);
+  assert.match(checkPref('maxConcurrentAiRuns', '0').error, /between 1 and 256/);
+  assert.equal(spentToday(1.234, 5), 'spent today: $1.23 of $5.00');
+  assert.equal(spentToday(0, null), 'spent today: $0.00, no daily budget');
 });
 
 test('enums and strings', () => {

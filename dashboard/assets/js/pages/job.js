@@ -18,6 +18,7 @@ import { runStartedToast } from '../ui/run-actions.js';
 import { runWithDialog } from '../ui/run-with.js';
 import { barChart } from '../ui/charts.js';
 import { runStats, dailyBuckets } from '../job-stats.js';
+import { spentToday } from '../prefs-schema.js';
 
 const CHART_RUNS = 100;
 const HEAT_DAYS = 90;
@@ -118,6 +119,13 @@ export default async function jobPage(main, { id }) {
   const heatBox = h('div');
   const costBox = h('section', { class: 'card section', hidden: true, 'aria-labelledby': 'cost-title', 'data-cost': '' });
   const recentBody = h('tbody');
+  // What the job's runs of the last 24 h cost, against its daily budget.
+  const spentEl = h('span', { class: 'small', 'data-spent-today': '' });
+  function renderSpent() {
+    spentEl.textContent = spentToday(job.spentTodayUsd, job.ai && job.ai.dailyBudgetUsd);
+    const budget = job.ai && job.ai.dailyBudgetUsd;
+    spentEl.style.color = budget && job.spentTodayUsd >= budget ? 'var(--bad)' : '';
+  }
 
   function renderStats() {
     const s = runStats(runs.slice(0, CHART_RUNS));
@@ -171,6 +179,7 @@ export default async function jobPage(main, { id }) {
       for (const c of [perRun, perDay]) if (c) charts.push(c);
       replace(costBox,
         h('div', { class: 'card-head' }, h('h2', { id: 'cost-title' }, 'AI cost'),
+          job.type === 'ai' ? spentEl : null,
           h('span', { class: 'muted small', 'data-cost-total': '' }, priced.length ? `$${total.toFixed(4)} over ${priced.length} runs · $${(total / priced.length).toFixed(4)} per run` : 'No run reported a cost yet')),
         h('div', { class: 'card-body chart-pair' },
           h('div', null, h('h3', null, 'Per run'), perRun ? perRun.el : h('p', { class: 'muted' }, '—')),
@@ -220,6 +229,7 @@ export default async function jobPage(main, { id }) {
         h('a', { href: `#/history?jobId=${job.id}`, 'data-history-link': '' }, 'All runs in History →')),
       h('div', { class: 'table-wrap' }, h('table', { class: 'table phone-stack' }, recentBody))));
 
+  renderSpent();
   renderStats();
   renderCharts();
   renderRecent();
@@ -235,7 +245,11 @@ export default async function jobPage(main, { id }) {
       clearTimeout(redraw);
       redraw = setTimeout(renderCharts, 400);
     }),
-    on('job', (j) => { if (j.id === job.id) job = { ...job, ...j }; }),
+    on('job', (j) => {
+      if (j.id !== job.id) return;
+      job = { ...job, ...j };
+      renderSpent();
+    }),
   ];
   return () => {
     clearTimeout(redraw);

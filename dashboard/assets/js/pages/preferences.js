@@ -6,7 +6,7 @@
 import { get, patch } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
 import { toast } from '../toast.js';
-import { PREFS, PREF_GROUPS, checkPref, humanPref } from '../prefs-schema.js';
+import { PREFS, PREF_GROUPS, checkPref, humanPref, spentToday } from '../prefs-schema.js';
 import { durationInput } from '../ui/duration-input.js';
 import { channelsSection } from '../ui/channels.js';
 
@@ -42,7 +42,7 @@ export default async function preferencesPage(main) {
     }
     return h('input', {
       class: `input ${spec.kind === 'int' ? '' : 'mono'}`, name: key, id: `pref-${key}`,
-      type: spec.kind === 'int' ? 'text' : 'text', inputmode: spec.kind === 'int' ? 'numeric' : null,
+      type: 'text', inputmode: { int: 'numeric', usd: 'decimal' }[spec.kind] || null,
       placeholder: spec.placeholder || '', autocomplete: 'off', spellcheck: 'false',
     });
   }
@@ -81,6 +81,20 @@ export default async function preferencesPage(main) {
       h('div', { class: 'sub' }, 'Stored in preferences.json in the config directory; changes apply to runs that start after saving.')),
     form,
     channelsSection({ getPrefs: () => prefs, setPrefs: (p) => { prefs = p; } }).el);
+
+  // What AI runs cost in the last 24 h, beside the global budget.
+  const spentEl = h('div', { class: 'muted small', 'data-spent-today': '' });
+  const budgetRow = form.querySelector('[data-pref="aiDailyBudgetUsd"] .human');
+  if (budgetRow) budgetRow.after(spentEl);
+  async function showSpent() {
+    try {
+      const spend = await get('/ai/spend');
+      spentEl.textContent = `${spentToday(spend.spentTodayUsd, spend.dailyBudgetUsd)} (${spend.runningAiRuns} of ${spend.maxConcurrentAiRuns} AI run slots busy)`;
+    } catch {
+      spentEl.textContent = '';
+    }
+  }
+  showSpent();
 
   function fill() {
     for (const [key, input] of inputs) {
@@ -138,6 +152,7 @@ export default async function preferencesPage(main) {
     try {
       prefs = await patch('/preferences', out);
       fill();
+      showSpent();
       toast('Preferences saved.', { kind: 'ok' });
     } catch (err) {
       const key = err.field && inputs.has(err.field) ? err.field : null;

@@ -1,7 +1,7 @@
 // Per-job AI settings of the editor (backend, model, reasoning effort,
-// Claude permission mode, Codex sandbox). Empty means "use the global
-// preference", which each control shows as its placeholder/default option;
-// the effort list follows the chosen backend.
+// Claude permission mode, Codex sandbox, daily budget). Empty means "use
+// the global preference", which each control shows as its placeholder/default
+// option; the effort list follows the chosen backend.
 
 import { h, replace } from '../dom.js';
 import { field } from './fields.js';
@@ -12,7 +12,19 @@ const EFFORTS = {
 };
 const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'dontAsk', 'auto', 'bypassPermissions'];
 const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
-const EMPTY = { mode: null, model: null, effort: null, permissionMode: null, sandbox: null };
+const EMPTY = { mode: null, model: null, effort: null, permissionMode: null, sandbox: null, dailyBudgetUsd: null };
+
+/** The budget as typed: a number, null when empty, else the text (the API names the mistake). */
+function budgetValue(text) {
+  const t = text.trim().replace(/^\$/, '');
+  if (!t) return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}
+
+const HINTS = {
+  dailyBudgetUsd: 'What its runs of the last 24 hours may cost; a run that would go past it is not started (recorded “dropped”). Empty: no limit but the one in Preferences.',
+};
 
 function option(value, label, selected) {
   return h('option', { value, selected: value === selected }, label);
@@ -25,14 +37,16 @@ export function aiOverrides({ prefs, errors, onChange }) {
     effort: h('select', { class: 'input', name: 'ai.effort' }),
     permissionMode: h('select', { class: 'input', name: 'ai.permissionMode' }),
     sandbox: h('select', { class: 'input', name: 'ai.sandbox' }),
+    dailyBudgetUsd: h('input', { class: 'input', type: 'text', inputmode: 'decimal', name: 'ai.dailyBudgetUsd', autocomplete: 'off', placeholder: 'No limit (US dollars)' }),
   };
   const labels = {
     mode: 'AI backend', model: 'Model', effort: 'Reasoning effort',
     permissionMode: 'Claude permission mode', sandbox: 'Codex sandbox',
+    dailyBudgetUsd: 'Daily budget (US dollars)',
   };
   const fields = {};
   for (const [k, input] of Object.entries(inputs)) {
-    fields[k] = field({ label: labels[k], input, name: `ai.${k}` });
+    fields[k] = field({ label: labels[k], input, name: `ai.${k}`, hint: HINTS[k] ?? null });
     errors.register(`ai.${k}`, fields[k].querySelector('.error'), input);
   }
   const sectionError = h('div', { class: 'error' });
@@ -48,6 +62,7 @@ export function aiOverrides({ prefs, errors, onChange }) {
       mode: v(inputs.mode), model: v(inputs.model), effort: v(inputs.effort),
       permissionMode: fields.permissionMode.hidden ? null : v(inputs.permissionMode),
       sandbox: fields.sandbox.hidden ? null : v(inputs.sandbox),
+      dailyBudgetUsd: budgetValue(inputs.dailyBudgetUsd.value),
     };
   }
 
@@ -67,6 +82,7 @@ export function aiOverrides({ prefs, errors, onChange }) {
     replace(inputs.sandbox, option('', `Default (${prefs.codexSandbox || 'danger-full-access'})`, cur.sandbox || ''),
       SANDBOXES.map((s) => option(s, s, cur.sandbox || '')));
     inputs.model.value = cur.model || '';
+    inputs.dailyBudgetUsd.value = cur.dailyBudgetUsd == null ? '' : String(cur.dailyBudgetUsd);
     inputs.model.placeholder = `Default: ${prefs[`${m}Model`] || 'the CLI’s default'}`;
     // An explicit backend shows only its own setting; "default" shows both.
     fields.permissionMode.hidden = Boolean(cur.mode) && cur.mode !== 'claude';

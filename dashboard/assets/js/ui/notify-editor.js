@@ -13,6 +13,7 @@ export const EVENTS = [
   ['start', 'Start', 'every run that starts'],
   ['long', 'Long run', 'still running past the long-run alert'],
   ['missed', 'Missed', 'occurrences missed while Backbeat was down'],
+  ['budget', 'Budget', 'an AI run not started: a daily budget is spent'],
 ];
 const DEFAULT_ON = ['failure', 'recovery'];
 
