@@ -1,5 +1,5 @@
 //! The REAL `claude` CLI end to end through the supervisor: an `ai` job
-//! and a draft, against the project's loopback mock of the Anthropic API
+//! (and the daily budget its reported cost counts towards) and a draft, against the project's loopback mock of the Anthropic API
 //! (tests/ai-mock). Needs `BACKBEAT_REAL_CLI_DIR` (`scripts/setup-ai-clis`);
 //! without it the tests say SKIPPED loudly, and fail instead when
 //! `BACKBEAT_REQUIRE_REAL_CLI=1` (as in CI).
@@ -110,6 +110,42 @@ fn a_real_claude_ai_job_runs_end_to_end() {
     assert!(log.contains("Hi! Done."), "{log}");
     assert!(run["usage"]["inputTokens"].as_i64().unwrap() > 0, "{run}");
     assert!(run["usage"]["outputTokens"].as_i64().unwrap() > 0, "{run}");
+}
+
+#[test]
+fn a_real_claude_run_counts_towards_the_daily_budget_that_then_drops_the_next() {
+    let Some(claude) = real_claude() else { return };
+    let mock = mock("tool");
+    let home = tempfile::tempdir().unwrap();
+    let server = server_against(&mock, &claude, home.path());
+    let job = server.create_job(json!({"type": "ai", "body": "Say hi and run one command.", "cwd": home.path().to_str().unwrap()}));
+    let id = job["id"].as_i64().unwrap();
+    let first = server.wait_run(server.run_now(id), 120, |r| {
+        !matches!(r["status"].as_str(), Some("queued") | Some("running"))
+    });
+    assert_eq!(first["status"], "success", "{first}");
+    let cost = first["usage"]["costUsd"].as_f64().unwrap();
+    assert!(
+        cost > 0.0,
+        "the real CLI reports what the run cost: {first}"
+    );
+    let spent = server.get(&format!("/api/jobs/{id}")).json()["spentTodayUsd"]
+        .as_f64()
+        .unwrap();
+    assert!((spent - cost).abs() < 1e-12, "{spent} vs {cost}");
+
+    // A budget of exactly what was spent: the next run is not started.
+    let reply = server.patch(
+        &format!("/api/jobs/{id}"),
+        json!({"ai": {"dailyBudgetUsd": cost}}),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let second = server.wait_finished(server.run_now(id));
+    assert_eq!(second["status"], "dropped", "{second}");
+    assert_eq!(
+        second["error"],
+        format!("budget: ${cost:.2} of ${cost:.2} spent in the last 24 h")
+    );
 }
 
 #[test]
