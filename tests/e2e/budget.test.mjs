@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startServer, FIXTURES } from './lib/server.mjs';
-import { launch, newPage, login, visit } from './lib/browser.mjs';
+import { launch, newPage, login, visit, screenshot } from './lib/browser.mjs';
 
 let server;
 let chrome;
@@ -56,6 +56,7 @@ test('the job page shows what the job spent today against its budget, and the dr
   const row = page.locator(`tr[data-run-id="${dropped.id}"]`);
   await row.waitFor();
   assert.match(await row.innerText(), /dropped/);
+  await screenshot(page, 'budget-job-page');
   assert.deepEqual(page.errors, []);
 });
 
@@ -63,6 +64,8 @@ test('Preferences show the global spend, and the budget is edited and checked th
   await visit(page, server, 'preferences', 'Preferences');
   const spent = page.locator('[data-pref="aiDailyBudgetUsd"] [data-spent-today]');
   await spent.filter({ hasText: 'spent today: $0.01 of $5.00' }).waitFor();
+  await page.locator('[data-pref="aiDailyBudgetUsd"]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'budget-preferences');
   const input = page.locator('#pref-aiDailyBudgetUsd');
   assert.equal(await input.inputValue(), '5');
   await input.fill('nothing');

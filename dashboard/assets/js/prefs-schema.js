@@ -78,9 +78,9 @@ export function usd(n) {
   return `$${(Number(n) || 0).toFixed(2)}`;
 }
 
-/** "spent today: $1.23 of $5.00" (or "… $1.23, no daily budget"). */
+/** "spent today: $1.23 of $5.00" (its budget), or "spent today: $1.23" without one. */
 export function spentToday(spent, budget) {
-  return budget == null ? `spent today: ${usd(spent)}, no daily budget` : `spent today: ${usd(spent)} of ${usd(budget)}`;
+  return budget == null ? `spent today: ${usd(spent)}` : `spent today: ${usd(spent)} of ${usd(budget)}`;
 }
 
 /** Human form of a number with a unit: 1800000 ms → "30 min", 52428800 bytes → "50 MiB". */

@@ -34,7 +34,7 @@ test('the daily AI budget is dollars above zero, or empty for none', () => {
   assert.match(checkPref('aiDailyBudgetUsd', '1e9').error, /above 0|At most/);
   assert.match(checkPref('maxConcurrentAiRuns', '0').error, /between 1 and 256/);
   assert.equal(spentToday(1.234, 5), 'spent today: $1.23 of $5.00');
-  assert.equal(spentToday(0, null), 'spent today: $0.00, no daily budget');
+  assert.equal(spentToday(0, null), 'spent today: $0.00');
 });
 
 test('enums and strings', () => {

@@ -89,7 +89,8 @@ export default async function preferencesPage(main) {
   async function showSpent() {
     try {
       const spend = await get('/ai/spend');
-      spentEl.textContent = `${spentToday(spend.spentTodayUsd, spend.dailyBudgetUsd)} (${spend.runningAiRuns} of ${spend.maxConcurrentAiRuns} AI run slots busy)`;
+      const limit = spend.dailyBudgetUsd == null ? ', no daily budget' : '';
+      spentEl.textContent = `${spentToday(spend.spentTodayUsd, spend.dailyBudgetUsd)}${limit} by all AI runs (${spend.runningAiRuns} of ${spend.maxConcurrentAiRuns} AI run slots busy)`;
     } catch {
       spentEl.textContent = '';
     }
