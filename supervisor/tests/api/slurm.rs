@@ -295,3 +295,28 @@ fn slurm_options_are_described_and_bad_ones_refused_on_save() {
                             "extraArgs": ["--exclusive", "--constraint=avx2"]}}));
     assert_eq!(job["executorOptions"]["mem"], "1G");
 }
+
+#[test]
+fn slurm_options_reach_sbatch() {
+    if !cluster() {
+        return;
+    }
+    let server = Server::start();
+    let (_, run_id) = start_run(
+        &server,
+        "echo never",
+        json!({"executorOptions": {"cpus": 1, "mem": "100M",
+            "extraArgs": ["--begin=now+1hour", "--comment=from-backbeat"]}}),
+    );
+    let (id, _cancel) = slurm_job(&server, run_id);
+    eventually(30, "the job waits for its begin time", || {
+        server.log(run_id).contains("pending: BeginTime\n")
+    });
+    let job = scontrol(id);
+    for expected in ["Comment=from-backbeat", "MinMemoryNode=100M", "CPUs/Task=1"] {
+        assert!(job.contains(expected), "{expected} not in {job}");
+    }
+    server.send("POST", &format!("/api/runs/{run_id}/stop"), None);
+    assert_eq!(wait_done(&server, run_id)["error"], "stopped by user");
+    eventually(30, "the job left the queue", || squeue(id).is_empty());
+}
