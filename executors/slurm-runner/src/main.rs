@@ -297,7 +297,12 @@ impl<'a> Follow<'a> {
     fn advance_stop(&mut self) -> Option<RunResult> {
         let now = Instant::now();
         let stop = self.stop.as_mut()?;
-        if stop.hard_at.is_some_and(|at| now >= at) {
+        let give_up_at = stop.give_up_at;
+        // A tiny grace may end before the hard stop's turn: it is never skipped.
+        if stop
+            .hard_at
+            .is_some_and(|at| now >= at || now >= give_up_at)
+        {
             stop.hard_at = None;
             note(
                 self.out,
@@ -305,9 +310,8 @@ impl<'a> Follow<'a> {
             );
             self.cancel(&["--full", "--signal=KILL"]);
             self.cancel(&[]);
-            return None;
         }
-        if now < stop.give_up_at {
+        if now < give_up_at {
             return None;
         }
         self.tail.poll(self.out);
