@@ -1,6 +1,7 @@
 //! `slurm` jobs (`slurm-runner`) against a real single-node Slurm cluster
 //! (Debian's munge, slurmctld and slurmd) started by `scripts/setup-slurm`:
-//! live output, exit codes, stop, timeout, a pending job, and options
+//! live output, exit codes, stop, timeout, a pending job, the supervisor
+//! dying (stdin EOF), options reaching sbatch, and options
 //! checked on save. Needs `SLURM_CONF` and `BACKBEAT_SLURM_DIR` from that
 //! script; skipped without them unless `BACKBEAT_REQUIRE_SLURM=1` (as in
 //! CI). The options test needs no cluster.
@@ -319,4 +320,29 @@ fn slurm_options_reach_sbatch() {
     server.send("POST", &format!("/api/runs/{run_id}/stop"), None);
     assert_eq!(wait_done(&server, run_id)["error"], "stopped by user");
     eventually(30, "the job left the queue", || squeue(id).is_empty());
+}
+
+#[test]
+fn a_slurm_job_is_cancelled_when_the_supervisor_dies() {
+    if !cluster() {
+        return;
+    }
+    let mut server = Server::start();
+    let mark = format!("slurm-orphan-{}", std::process::id());
+    let (_, run_id) = start_run(
+        &server,
+        "echo started\nsleep 3013",
+        json!({"env": {"BB_MARK": mark}}),
+    );
+    let (id, _cancel) = slurm_job(&server, run_id);
+    eventually(60, "the job runs", || {
+        server.log(run_id).contains("started\n")
+    });
+    server.kill9();
+    // stdin EOF tells slurm-runner (which has BB_MARK too) that nobody
+    // is listening: it cancels the job and exits.
+    eventually(30, "the job left the queue", || squeue(id).is_empty());
+    eventually(30, "neither the runner nor the job is left", || {
+        marked(&mark).is_empty()
+    });
 }
