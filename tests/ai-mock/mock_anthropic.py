@@ -20,6 +20,11 @@ Scenarios:
          titled MCP_JOB_TITLE), then mcp__backbeat__run_job with the id
          read from its result (waitSeconds 30), then "Job ran."
   error  every request fails with HTTP 400
+  ratelimit  every request fails with HTTP 429 rate_limit_error (with the
+         anthropic-ratelimit-unified-* reset headers of a subscription limit)
+  empty  answers with no content at all ("did nothing")
+  nothing   answers exactly NOTHING_TO_REPORT
+  summary   answers SUMMARY_TEXT (longer than 500 characters)
   hang   never answers (for stopping a run)
 
 Each request is appended to LOGFILE as one JSON line (path, model, stream,
@@ -45,6 +50,8 @@ DRAFT_ANSWER = {
     "notes": "Runs at 09:00 on weekdays.",
 }
 MCP_JOB_TITLE = "Made over MCP"
+SUMMARY_TEXT = "Checked 3 repositories: " + "all green; " * 60 + "end."
+RATE_LIMIT_RESET = 4102444800  # 2100-01-01T00:00:00Z
 
 
 def blocks(message):
@@ -81,6 +88,12 @@ def answer(n, request):
         call = {"type": "tool_use", "id": "toolu_%d" % n, "name": "Bash",
                 "input": {"command": "echo hello-from-tool", "description": "Print a greeting"}}
         return [{"type": "text", "text": "I'll run a quick command."}, call], "tool_use"
+    if SCENARIO == "empty":
+        return [], "end_turn"
+    if SCENARIO == "nothing":
+        return [{"type": "text", "text": "NOTHING_TO_REPORT"}], "end_turn"
+    if SCENARIO == "summary":
+        return [{"type": "text", "text": SUMMARY_TEXT}], "end_turn"
     return [{"type": "text", "text": "Hi! Done."}], "end_turn"
 
 
@@ -130,6 +143,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if SCENARIO == "error":
             return self.send_json(400, {"type": "error", "error": {"type": "invalid_request_error", "message": "mock: prompt is invalid"}})
+        if SCENARIO == "ratelimit":
+            data = json.dumps({"type": "error", "error": {"type": "rate_limit_error",
+                                                          "message": "This request would exceed your account's rate limit. Please try again later."}}).encode()
+            self.send_response(429)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("retry-after", "3600")
+            self.send_header("anthropic-ratelimit-unified-status", "rejected")
+            self.send_header("anthropic-ratelimit-unified-reset", str(RATE_LIMIT_RESET))
+            self.send_header("anthropic-ratelimit-unified-representative-claim", "five_hour")
+            self.end_headers()
+            self.wfile.write(data)
+            return
         content, stop = answer(n, request)
         message = {"id": "msg_mock_%d" % n, "type": "message", "role": "assistant", "model": model or "claude-mock",
                    "content": content, "stop_reason": stop, "stop_sequence": None, "usage": {**USAGE, "output_tokens": 42}}

@@ -21,6 +21,8 @@ Scenarios:
   draft  a message whose text is DRAFT_ANSWER as JSON
   fail   every response fails (codex retries, then `turn.failed`)
   hang   never answers (for stopping a run)
+  ratelimit  every request fails with HTTP 429 and a ChatGPT-style
+         `usage_limit_reached` error body whose `resets_at` is RATE_LIMIT_RESET
 
 Each POST is appended to LOGFILE as one JSON line (path, model, reasoning,
 text format, tool names, input item types).
@@ -32,6 +34,7 @@ import sys
 import time
 
 SCENARIO, LOG = sys.argv[1], sys.argv[2]
+RATE_LIMIT_RESET = 4102444800  # 2100-01-01T00:00:00Z
 REQUESTS = itertools.count(1)
 USAGE = {"input_tokens": 1234, "input_tokens_details": {"cached_tokens": 1000},
          "output_tokens": 56, "output_tokens_details": {"reasoning_tokens": 20}, "total_tokens": 1290}
@@ -105,6 +108,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if not self.path.split("?")[0].endswith("/responses"):
             return self.reply(404, {"error": {"message": "mock: no such route"}})
+        if SCENARIO == "ratelimit":
+            return self.reply(429, {"error": {"type": "usage_limit_reached", "message": "The usage limit has been reached",
+                                              "plan_type": "plus", "resets_at": RATE_LIMIT_RESET,
+                                              "resets_in_seconds": 3600}})
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")

@@ -85,6 +85,16 @@ pub struct Finished {
     pub status: io::Result<ExitStatus>,
     /// Its last non-empty stderr lines.
     pub stderr_tail: Vec<String>,
+    /// The runner stopped it (a guardrail: budget, token cap).
+    pub stopped: bool,
+}
+
+/// What the line handler of [`Running::pump_until`] wants next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Kill the CLI and everything it started, then drain what is left.
+    Stop,
 }
 
 impl Finished {
@@ -201,6 +211,17 @@ impl Running {
     /// the CLI has exited and its output is drained. Passes a SIGTERM we
     /// received on to the CLI in case we do not lead the process group.
     pub fn pump(self, mut on_line: impl FnMut(&[u8])) -> Finished {
+        self.pump_until(|line| {
+            on_line(line);
+            Flow::Continue
+        })
+    }
+
+    /// As [`Running::pump`], but `on_line` may stop the CLI: it and every
+    /// process it started are SIGKILLed (the runner itself lives on to
+    /// report); later lines are still read and passed on.
+    pub fn pump_until(self, mut on_line: impl FnMut(&[u8]) -> Flow) -> Finished {
+        let mut stopped = false;
         let mut exited: Option<(io::Result<ExitStatus>, Instant)> = None;
         let mut stdout_open = true;
         let mut forwarded = false;
@@ -211,7 +232,12 @@ impl Running {
                 break;
             }
             match self.events.recv_timeout(Duration::from_millis(50)) {
-                Ok(Event::Line(line)) => on_line(&line),
+                Ok(Event::Line(line)) => {
+                    if on_line(&line) == Flow::Stop && !stopped && exited.is_none() {
+                        control::signal_run(self.pid, libc::SIGKILL);
+                        stopped = true;
+                    }
+                }
                 Ok(Event::StdoutClosed) => stdout_open = false,
                 Ok(Event::Exited(status)) => exited = Some((status, Instant::now())),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -240,6 +266,7 @@ impl Running {
         Finished {
             status,
             stderr_tail,
+            stopped,
         }
     }
 }

@@ -7,6 +7,8 @@
 //! - [`render`]: log lines from the CLIs' JSON events (shared parts of both renderers).
 //! - [`text`]: shortening tool output and inputs into readable log lines.
 //! - [`draft`]: the draft JSON Schema, the authoring prompts and normalising the model's answer.
+//! - [`guard`]: per-run budget and token cap, "did nothing", `NOTHING_TO_REPORT`, the summary.
+//! - [`rate_limit`]: recognising rate/usage-limit errors and when they reset.
 //! - [`clock`]: the current date, time and zone told to the model.
 //! - `testkit` (feature `testkit`): helpers for the runners' integration tests.
 //!
@@ -16,6 +18,8 @@
 pub mod cli;
 pub mod clock;
 pub mod draft;
+pub mod guard;
+pub mod rate_limit;
 pub mod render;
 pub mod runner;
 pub mod text;

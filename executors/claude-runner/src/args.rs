@@ -4,15 +4,29 @@
 
 use ai_common::cli::flag;
 use ai_common::draft::{self, Request};
+use ai_common::guard::Limits;
 use backbeat_protocol::AiSettings;
 
 /// `claude -p --output-format stream-json --verbose [--model M] [--effort E]
-/// [--permission-mode P] --no-session-persistence -- <prompt>`
+/// [--permission-mode P] [--max-budget-usd X] (--no-session-persistence |
+/// [--resume <session id>]) -- <prompt>`: a `continue` session keeps
+/// persistence on (the next run resumes it) and resumes the previous one.
 pub fn run(settings: &AiSettings, prompt: &str) -> Vec<String> {
     let mut args = strings(&["-p", "--output-format", "stream-json", "--verbose"]);
     model_and_effort(settings, &mut args);
     flag(&mut args, "--permission-mode", &settings.permission_mode);
-    args.push("--no-session-persistence".into());
+    if let Some(budget) = Limits::from_settings(settings).max_budget_usd {
+        args.extend(["--max-budget-usd".to_owned(), budget.to_string()]);
+    }
+    if settings.session == "continue" {
+        flag(
+            &mut args,
+            "--resume",
+            settings.resume_session_id.as_deref().unwrap_or(""),
+        );
+    } else {
+        args.push("--no-session-persistence".into());
+    }
     args.push("--".into());
     args.push(prompt.into());
     args
@@ -81,5 +95,31 @@ mod tests {
         let args = run(&settings, "hi");
         assert_eq!(args[4..8], ["--model", "opus", "--effort", "high"]);
         assert!(!args.contains(&"--permission-mode".to_owned()));
+    }
+
+    #[test]
+    fn budget_and_continued_sessions_add_their_flags() {
+        let settings = AiSettings {
+            max_budget_usd: Some(0.5),
+            session: "continue".into(),
+            resume_session_id: Some("76f5d983-0000".into()),
+            ..AiSettings::default()
+        };
+        assert_eq!(
+            run(&settings, "hi")[4..],
+            [
+                "--max-budget-usd",
+                "0.5",
+                "--resume",
+                "76f5d983-0000",
+                "--",
+                "hi"
+            ]
+        );
+        let first = AiSettings {
+            session: "continue".into(),
+            ..AiSettings::default()
+        };
+        assert_eq!(run(&first, "hi")[4..], ["--", "hi"]);
     }
 }

@@ -10,13 +10,22 @@ use backbeat_protocol::Usage;
 use serde_json::Value;
 
 /// The state of one stream: the model from `system/init`, the last
-/// assistant text, and the final `result` event.
+/// assistant text, tool calls, tokens per API message, the session id and
+/// the final `result` event.
 #[derive(Debug, Default)]
 pub struct EventStream {
     model: Option<String>,
     permission_mode: Option<String>,
     last_text: Option<String>,
     result: Option<Value>,
+    /// Tool calls the model made.
+    pub tool_calls: usize,
+    /// The session id claude reported (init, messages or result).
+    pub session_id: Option<String>,
+    /// An assistant line said `error: "rate_limit"`.
+    rate_limited: bool,
+    /// Tokens (input incl. cache, output) per API message id, largest seen.
+    message_tokens: std::collections::HashMap<String, u64>,
 }
 
 impl EventStream {
@@ -26,6 +35,11 @@ impl EventStream {
             Ok(event) => event,
             Err(lines) => return lines,
         };
+        if let Some(id) = event.get("session_id").and_then(Value::as_str)
+            && !id.is_empty()
+        {
+            self.session_id = Some(id.to_owned());
+        }
         match (str_at(&event, "type"), str_at(&event, "subtype")) {
             ("system", "init") => self.init(&event),
             ("assistant", _) => self.assistant(&event),
@@ -56,6 +70,10 @@ impl EventStream {
 
     fn assistant(&mut self, event: &Value) -> Vec<LogLine> {
         let failed = event.get("error").is_some_and(|e| !e.is_null());
+        if str_at(event, "error") == "rate_limit" {
+            self.rate_limited = true;
+        }
+        self.count_tokens(event);
         let blocks = event
             .pointer("/message/content")
             .and_then(Value::as_array)
@@ -72,6 +90,7 @@ impl EventStream {
                     }
                 }
                 "tool_use" => {
+                    self.tool_calls += 1;
                     let summary =
                         text::tool_input_summary(block.get("input").unwrap_or(&Value::Null));
                     let name = str_at(block, "name");
@@ -130,6 +149,66 @@ impl EventStream {
         }
         self.result = Some(event);
         lines
+    }
+
+    /// Keeps the largest token count seen for this line's API message.
+    fn count_tokens(&mut self, event: &Value) {
+        let Some(usage) = event.pointer("/message/usage") else {
+            return;
+        };
+        let tokens: u64 = [
+            "input_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+            "output_tokens",
+        ]
+        .iter()
+        .filter_map(|key| usage.get(*key).and_then(Value::as_u64))
+        .sum();
+        let id = event
+            .pointer("/message/id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let seen = self.message_tokens.entry(id).or_default();
+        *seen = (*seen).max(tokens);
+    }
+
+    /// Tokens used so far: the result's totals once it came, else the sum
+    /// over the API messages streamed.
+    pub fn tokens_so_far(&self) -> u64 {
+        match self.usage().filter(|_| self.result.is_some()) {
+            Some(usage) => {
+                (usage.input_tokens + usage.output_tokens).max(self.message_tokens.values().sum())
+            }
+            None => self.message_tokens.values().sum(),
+        }
+    }
+
+    /// The final assistant message: the result's `result`, else the last
+    /// text block.
+    pub fn final_text(&self) -> Option<&str> {
+        self.result
+            .as_ref()
+            .map(|r| str_at(r, "result").trim())
+            .filter(|t| !t.is_empty())
+            .or(self.last_text.as_deref())
+    }
+
+    /// The result said the run hit a rate or usage limit.
+    pub fn rate_limited(&self) -> bool {
+        let Some(result) = &self.result else {
+            return false;
+        };
+        result.get("is_error") == Some(&Value::Bool(true))
+            && (self.rate_limited
+                || result.get("api_error_status").and_then(Value::as_u64) == Some(429)
+                || ai_common::rate_limit::is_rate_limit(str_at(result, "result")))
+    }
+
+    /// The result's subtype (`success`, `error_max_budget_usd`, …).
+    pub fn subtype(&self) -> Option<&str> {
+        self.result.as_ref().map(|r| str_at(r, "subtype"))
     }
 
     /// The outcome from the `result` event: `None` when there was none.

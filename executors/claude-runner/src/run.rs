@@ -1,12 +1,19 @@
 //! Task `run`: one `claude -p` run of the job's instruction, its events
 //! rendered live into the log, then `usage` and the outcome. Success only
-//! when the final `result` event says `is_error: false` and claude exited 0.
+//! when the final `result` event says `is_error: false` and claude exited 0
+//! (and the model said or did something). Guardrails: `--max-budget-usd`
+//! (its `error_max_budget_usd` becomes `budget of $X reached`), the token
+//! cap watched on the streamed usage, rate limits with their reset time.
 
-use ai_common::cli;
+use ai_common::cli::{self, Flow};
 use ai_common::control;
+use ai_common::guard::{self, Limits};
+use ai_common::rate_limit;
 use ai_common::render::log_lines;
 use ai_common::runner::{self, log};
-use backbeat_protocol::{ExecutorMessage, LineWriter, LogStream, RunResult, Start};
+use backbeat_protocol::{
+    AiSettings, ExecutorMessage, JobSpec, LineWriter, LogStream, RunResult, Start,
+};
 
 use crate::events::EventStream;
 use crate::{CLAUDE, args};
@@ -21,11 +28,28 @@ pub fn run(out: &LineWriter, start: &Start) -> RunResult {
         Ok(inputs) => inputs,
         Err(failure) => return failure,
     };
-    let binary = CLAUDE.binary(&settings);
+    let limits = Limits::from_settings(&settings);
+    let mut events = EventStream::default();
+    let mut result = outcome(out, &job, &settings, limits, &mut events);
+    // Only a persisted session (`continue`) can be resumed by a later run.
+    if settings.session == "continue" {
+        result.session_id = events.session_id.as_deref().map(Into::into);
+    }
+    result
+}
+
+fn outcome(
+    out: &LineWriter,
+    job: &JobSpec,
+    settings: &AiSettings,
+    limits: Limits,
+    events: &mut EventStream,
+) -> RunResult {
+    let binary = CLAUDE.binary(settings);
     let running = match cli::spawn(
         &CLAUDE,
         &binary,
-        &args::run(&settings, &job.body),
+        &args::run(settings, &job.body),
         Some(&job.cwd),
         out,
         |_| false,
@@ -33,14 +57,44 @@ pub fn run(out: &LineWriter, start: &Start) -> RunResult {
         Ok(running) => running,
         Err(failure) => return failure,
     };
-    let mut events = EventStream::default();
-    let finished = running.pump(|line| log_lines(out, events.feed(line)));
+    let mut crossed = None;
+    let finished = running.pump_until(|line| {
+        log_lines(out, events.feed(line));
+        if crossed.is_none() {
+            crossed = limits.check(events.tokens_so_far(), None);
+            if crossed.is_some() {
+                return Flow::Stop;
+            }
+        }
+        Flow::Continue
+    });
     if let Some(usage) = events.usage() {
         let _ = out.send(&ExecutorMessage::Usage(usage));
     }
     let code = finished.exit_code();
+    if let Some(crossed) = crossed.filter(|_| finished.stopped) {
+        log(
+            out,
+            LogStream::Stderr,
+            format!("✗ {}: stopped claude", crossed.message),
+        );
+        return crossed.into_result(code);
+    }
+    if events.subtype() == Some("error_max_budget_usd") {
+        let budget = limits.max_budget_usd.unwrap_or(0.0);
+        return Limits::budget_reached(budget).into_result(code);
+    }
+    if events.rate_limited() {
+        let message = match events.outcome() {
+            Some(Err(message)) => message,
+            _ => "rate limited".to_owned(),
+        };
+        return rate_limit::rate_limited(code, message);
+    }
     match events.outcome() {
-        Some(Ok(())) if finished.success() => RunResult::success(),
+        Some(Ok(())) if finished.success() => {
+            guard::successful_run(events.final_text(), events.tool_calls)
+        }
         Some(Ok(())) if control::cancelled() => RunResult::failure(code, "cancelled"),
         Some(Ok(())) => RunResult::failure(
             code,

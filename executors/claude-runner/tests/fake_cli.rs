@@ -89,7 +89,7 @@ fn a_tool_using_run_reads_well_and_reports_usage() {
     );
     assert_eq!(
         *run.transcript.result(),
-        json!({"type": "result", "status": "success", "exitCode": 0, "error": null})
+        json!({"type": "result", "status": "success", "exitCode": 0, "error": null, "summary": "Hi! Done."})
     );
 }
 

@@ -7,12 +7,21 @@ use ai_common::cli::flag;
 use backbeat_protocol::AiSettings;
 
 /// `codex exec --json --skip-git-repo-check --color never -C <cwd>
-/// [-s <sandbox>] [-m <model>] [-c model_reasoning_effort=<effort>] -- <prompt>`
+/// [-s <sandbox>] [-m <model>] [-c model_reasoning_effort=<effort>]
+/// [resume <session id>] -- <prompt>`. `resume` (a `continue` session with
+/// a previous one) comes after exec's own options: it takes no `-C`/`-s`.
 pub fn run(settings: &AiSettings, cwd: &str, prompt: &str) -> Vec<String> {
     let mut args = common();
     flag(&mut args, "-C", cwd);
     flag(&mut args, "-s", &settings.sandbox);
     model_and_effort(settings, &mut args);
+    if settings.session == "continue" {
+        flag(
+            &mut args,
+            "resume",
+            settings.resume_session_id.as_deref().unwrap_or(""),
+        );
+    }
     args.extend(["--".to_owned(), prompt.to_owned()]);
     args
 }
@@ -81,5 +90,28 @@ mod tests {
         );
         let bare = run(&AiSettings::default(), "/w", "hi");
         assert_eq!(bare[5..], ["-C", "/w", "--", "hi"]);
+    }
+
+    #[test]
+    fn a_continued_session_resumes_after_the_exec_options() {
+        let settings = AiSettings {
+            sandbox: "read-only".into(),
+            session: "continue".into(),
+            resume_session_id: Some("01a22aca-70a2".into()),
+            ..AiSettings::default()
+        };
+        assert_eq!(
+            run(&settings, "/w", "again")[5..],
+            [
+                "-C",
+                "/w",
+                "-s",
+                "read-only",
+                "resume",
+                "01a22aca-70a2",
+                "--",
+                "again"
+            ]
+        );
     }
 }

@@ -18,8 +18,13 @@ pub struct EventStream {
     /// Items whose start was already shown.
     started: HashSet<String>,
     input_tokens: u64,
+    cached_input_tokens: u64,
     output_tokens: u64,
     completed_turns: u64,
+    /// Tool calls: commands, file changes, MCP calls, web searches.
+    pub tool_calls: usize,
+    /// The thread id of `thread.started`: the session to resume.
+    pub session_id: Option<String>,
     /// `turn.failed`'s message.
     pub failure: Option<String>,
     /// The last `agent_message` text (a draft's JSON answer).
@@ -35,6 +40,11 @@ impl EventStream {
         };
         let item = event.get("item").unwrap_or(&Value::Null);
         match str_at(&event, "type") {
+            "thread.started" => {
+                self.session_id =
+                    Some(str_at(&event, "thread_id").to_owned()).filter(|t| !t.is_empty());
+                vec![]
+            }
             "item.started" => self.item_started(item),
             "item.completed" => self.item_completed(item),
             "error" => vec![err(format!("⚠ {}", str_at(&event, "message")))],
@@ -64,6 +74,12 @@ impl EventStream {
 
     fn item_completed(&mut self, item: &Value) -> Vec<LogLine> {
         let shown = self.started.remove(str_at(item, "id"));
+        if matches!(
+            str_at(item, "type"),
+            "command_execution" | "file_change" | "mcp_tool_call" | "web_search"
+        ) {
+            self.tool_calls += 1;
+        }
         let mut lines = Vec::new();
         match str_at(item, "type") {
             "agent_message" => {
@@ -111,12 +127,28 @@ impl EventStream {
                 .unwrap_or(0)
         };
         let (input, output) = (tokens("input_tokens"), tokens("output_tokens"));
+        self.cached_input_tokens += tokens("cached_input_tokens");
         self.input_tokens += input;
         self.output_tokens += output;
         self.completed_turns += 1;
         vec![out(format!(
             "✓ done ({input} input / {output} output tokens)"
         ))]
+    }
+
+    /// Tokens so far (input + output) over completed turns.
+    pub fn tokens_so_far(&self) -> u64 {
+        self.input_tokens + self.output_tokens
+    }
+
+    /// The estimated cost so far on `model` (codex reports no price).
+    pub fn estimated_cost(&self, model: &str) -> f64 {
+        crate::pricing::estimate_usd(
+            model,
+            self.input_tokens,
+            self.cached_input_tokens,
+            self.output_tokens,
+        )
     }
 
     /// Usage summed over completed turns (`input_tokens` already counts

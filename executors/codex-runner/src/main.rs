@@ -7,6 +7,7 @@
 mod args;
 mod draft;
 mod events;
+mod pricing;
 mod run;
 
 use ai_common::cli::CliKind;

@@ -105,7 +105,9 @@ fn a_tool_using_run_reads_well_and_reports_usage() {
     );
     assert_eq!(
         *run.transcript.result(),
-        json!({"type": "result", "status": "success", "exitCode": 0, "error": null})
+        json!({"type": "result", "status": "success", "exitCode": 0, "error": null,
+               "summary": "Hi! The command printed hello-from-tool.",
+               "sessionId": "01a209f3-75d6-7681-9794-94e8b31b1970"})
     );
 }
 

@@ -124,7 +124,8 @@ mod tests {
             Decoded::Message(ExecutorMessage::Result(RunResult {
                 status: ResultStatus::Failure,
                 exit_code: Some(3),
-                error: Some("exit code 3".into())
+                error: Some("exit code 3".into()),
+                ..RunResult::success()
             }))
         );
     }

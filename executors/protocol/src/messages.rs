@@ -104,6 +104,20 @@ pub struct AiSettings {
     pub effort: String,
     pub permission_mode: String,
     pub sandbox: String,
+    /// Per-run budget in USD (the job's `ai.maxBudgetUsd`, else the
+    /// preference `aiMaxBudgetUsdPerRun`); `None` = no budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_budget_usd: Option<f64>,
+    /// Token cap for the run (input + output tokens); `None` = no cap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
+    /// `fresh` (default, also when empty) or `continue`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub session: String,
+    /// With `session: "continue"`: the session id of the job's previous
+    /// successful run to resume; `None` = there is none, start fresh.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_session_id: Option<String>,
 }
 
 /// Executor → supervisor.
@@ -162,6 +176,22 @@ pub struct RunResult {
     pub exit_code: Option<i32>,
     #[serde(default)]
     pub error: Option<String>,
+    /// What kind of failure (`rate_limited`, `budget`, `token_cap`,
+    /// `returned_nothing`); `None` for others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<Box<str>>,
+    /// RFC 3339: when a rate limit resets (a retry waits until then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<Box<str>>,
+    /// AI runs: the final assistant message, at most 500 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Box<str>>,
+    /// A success with nothing to report: no success notification.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quiet: bool,
+    /// AI runs: the CLI's session id (for `ai.session: "continue"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<Box<str>>,
 }
 
 impl RunResult {
@@ -170,6 +200,11 @@ impl RunResult {
             status: ResultStatus::Success,
             exit_code: Some(0),
             error: None,
+            error_kind: None,
+            retry_at: None,
+            summary: None,
+            quiet: false,
+            session_id: None,
         }
     }
 
@@ -178,6 +213,7 @@ impl RunResult {
             status: ResultStatus::Failure,
             exit_code,
             error: Some(error.into()),
+            ..RunResult::success()
         }
     }
 }

@@ -60,6 +60,7 @@ fn executor_message() -> impl Strategy<Value = ExecutorMessage> {
                 },
                 exit_code,
                 error,
+                ..RunResult::success()
             })),
     ]
 }
