@@ -53,6 +53,9 @@ pub struct Preferences {
     /// At most this much spent by all AI runs in the last 24 h (`None`: no limit).
     #[serde(default)]
     pub ai_daily_budget_usd: Option<f64>,
+    /// The budget of one AI run without its own `ai.maxBudgetUsd` (None = none).
+    #[serde(default)]
+    pub ai_max_budget_usd_per_run: Option<f64>,
 }
 
 fn default_max_concurrent_ai_runs() -> i64 {
@@ -80,6 +83,7 @@ impl Default for Preferences {
             default_notify_channels: Vec::new(),
             max_concurrent_ai_runs: default_max_concurrent_ai_runs(),
             ai_daily_budget_usd: None,
+            ai_max_budget_usd_per_run: None,
         }
     }
 }
@@ -106,7 +110,7 @@ const NUMBER_KEYS: &[(&str, i64, i64)] = &[
     ("maxConcurrentAiRuns", 1, 256),
 ];
 /// Amounts in US dollars above zero, or null for none.
-const USD_KEYS: &[&str] = &["aiDailyBudgetUsd"];
+const USD_KEYS: &[&str] = &["aiDailyBudgetUsd", "aiMaxBudgetUsdPerRun"];
 
 impl Preferences {
     /// Applies a partial update (the keys present in `patch`), validating

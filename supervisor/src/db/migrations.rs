@@ -132,6 +132,14 @@ const MIGRATIONS: &[&str] = &[
         SELECT id, job_id, finished_at, cost_usd FROM runs
         WHERE usage IS NOT NULL AND cost_usd IS NOT NULL AND finished_at IS NOT NULL
           AND finished_at >= (CAST(strftime('%s', 'now') AS INTEGER) - 172800) * 1000;",
+    // 9: what an AI run reports beyond its status: its final message
+    // (`summary`), a quiet success (NOTHING_TO_REPORT), the kind of failure
+    // (`rate_limited`, `budget`, …) and the CLI's session id, which the
+    // job's next run resumes with `ai.session: "continue"`.
+    "ALTER TABLE runs ADD COLUMN summary TEXT;
+    ALTER TABLE runs ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN error_kind TEXT;
+    ALTER TABLE runs ADD COLUMN session_id TEXT;",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

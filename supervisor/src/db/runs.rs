@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::model::{Run, RunStatus, Trigger, Usage};
+use crate::model::{AiReport, Run, RunStatus, Trigger, Usage};
 use crate::time::Millis;
 
 const COLUMNS: &str =
     "r.id, r.job_id, j.title, r.status, r.trigger, r.executor, r.scheduled_for, r.queued_at,
     r.started_at, r.finished_at, r.exit_code, r.error, r.log_bytes, r.usage,
-    r.attempt, r.retry_of, r.not_before, r.retry_at";
+    r.attempt, r.retry_of, r.not_before, r.retry_at, r.summary, r.quiet, r.error_kind, r.session_id";
 
 fn from_row(row: &Row) -> rusqlite::Result<Run> {
     let usage: Option<String> = row.get(13)?;
@@ -35,6 +35,12 @@ fn from_row(row: &Row) -> rusqlite::Result<Run> {
         retry_of: row.get(15)?,
         not_before: row.get(16)?,
         retry_at: row.get(17)?,
+        ai: AiReport {
+            summary: row.get(18)?,
+            quiet: row.get(19)?,
+            error_kind: row.get(20)?,
+            session_id: row.get(21)?,
+        },
     })
 }
 
@@ -207,6 +213,9 @@ pub struct Outcome<'a> {
     pub error: Option<&'a str>,
     pub log_bytes: i64,
     pub usage: Option<&'a Usage>,
+    /// When a rate limit the run hit resets.
+    pub retry_at: Option<Millis>,
+    pub ai: &'a AiReport,
 }
 
 pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result<()> {
@@ -214,7 +223,8 @@ pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result
         "UPDATE runs SET status = ?2, finished_at = ?3, exit_code = ?4, error = ?5, log_bytes = ?6,
                          input_tokens = ?7, output_tokens = ?8, cost_usd = ?9, usage = ?10,
                          executor = COALESCE(?11, executor), pid = NULL,
-                         started_at = COALESCE(started_at, ?12)
+                         started_at = COALESCE(started_at, ?12), retry_at = ?13,
+                         summary = ?14, quiet = ?15, error_kind = ?16, session_id = ?17
          WHERE id = ?1",
     )?
     .execute(params![
@@ -232,8 +242,25 @@ pub fn finish(conn: &Connection, id: i64, outcome: &Outcome) -> rusqlite::Result
             .map(|u| serde_json::to_string(u).expect("usage serializes")),
         outcome.executor,
         outcome.started_at,
+        outcome.retry_at,
+        outcome.ai.summary,
+        outcome.ai.quiet,
+        outcome.ai.error_kind,
+        outcome.ai.session_id,
     ])?;
     Ok(())
+}
+
+/// The session id of the job's latest successful run that reported one
+/// (what `ai.session: "continue"` resumes).
+pub fn last_session_id(conn: &Connection, job_id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT session_id FROM runs
+         WHERE job_id = ?1 AND status = 'success' AND session_id IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![job_id], |row| row.get(0))
+    .optional()
 }
 
 /// Deletes all but the newest `keep` finished runs of a job (queued and

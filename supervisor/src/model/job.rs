@@ -64,6 +64,15 @@ pub struct AiOverrides {
     /// about to start beyond it is dropped (`service::budget`).
     #[serde(default)]
     pub daily_budget_usd: Option<f64>,
+    /// Per-run budget (USD); the run stops when it is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_budget_usd: Option<f64>,
+    /// Per-run token cap (input + output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<i64>,
+    /// `fresh` (default) or `continue` (resume the previous run's session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

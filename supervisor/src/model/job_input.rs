@@ -472,6 +472,9 @@ fn parse_overlap(fields: &Fields) -> Result<Option<Overlap>, Invalid> {
     }
 }
 
+/// `ai.session`: start each run fresh, or continue the previous run's session.
+const AI_SESSIONS: &[&str] = &["fresh", "continue"];
+
 fn parse_ai(fields: &Fields, prefs: &Preferences) -> Result<Option<AiOverrides>, Invalid> {
     let Some(ai) = fields.opt_object("ai")? else {
         return Ok(None);
@@ -484,6 +487,9 @@ fn parse_ai(fields: &Fields, prefs: &Preferences) -> Result<Option<AiOverrides>,
             "permissionMode",
             "sandbox",
             "dailyBudgetUsd",
+            "maxBudgetUsd",
+            "maxTokens",
+            "session",
         ],
         &[],
     )?;
@@ -501,7 +507,16 @@ fn parse_ai(fields: &Fields, prefs: &Preferences) -> Result<Option<AiOverrides>,
         permission_mode: get("permissionMode")?,
         sandbox: get("sandbox")?,
         daily_budget_usd: ai.opt_usd("dailyBudgetUsd")?,
+        max_budget_usd: ai.opt_usd("maxBudgetUsd")?,
+        max_tokens: ai.opt_i64("maxTokens")?,
+        session: get("session")?,
     };
+    if let Some(tokens) = overrides.max_tokens {
+        in_range("ai.maxTokens", tokens, 1, 1_000_000_000_000)?;
+    }
+    if let Some(session) = &overrides.session {
+        one_of("ai.session", session, AI_SESSIONS)?;
+    }
     if let Some(mode) = &overrides.mode {
         one_of("ai.mode", mode, AI_MODES)?;
     }

@@ -10,4 +10,4 @@ pub use job::{AiOverrides, Job, JobView, LastRun, Overlap, Schedule, UsageTotals
 pub use job_input::{JobFields, ValidationContext};
 pub use limits::{CatchUp, JobLimits, RetryPolicy};
 pub use notify::{NotifyEvent, NotifySettings};
-pub use run::{Run, RunStatus, Trigger, Usage};
+pub use run::{AiReport, Run, RunStatus, Trigger, Usage};

@@ -87,6 +87,32 @@ pub struct Usage {
     pub turns: Option<i64>,
 }
 
+/// What an AI run reported beyond its status (empty for other runs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AiReport {
+    /// The final assistant message, at most [`SUMMARY_CHARS`] characters.
+    pub summary: Option<String>,
+    /// A success with nothing to report (`NOTHING_TO_REPORT`): no success
+    /// notification, shown muted.
+    pub quiet: bool,
+    /// `rate_limited`, `budget`, `token_cap`, `returned_nothing`, or
+    /// whatever kind a custom executor reports.
+    pub error_kind: Option<String>,
+    /// The CLI's session id, resumed by the next run of a `continue` job.
+    pub session_id: Option<String>,
+}
+
+/// How many characters of an AI run's final message are kept.
+pub const SUMMARY_CHARS: usize = 500;
+
+/// `text` cut to [`SUMMARY_CHARS`] characters (at a char boundary).
+pub fn cut_summary(text: &str) -> String {
+    match text.char_indices().nth(SUMMARY_CHARS) {
+        Some((at, _)) => text[..at].to_string(),
+        None => text.to_string(),
+    }
+}
+
 /// A run as stored (times in ms) and shown (see [`Run::to_json`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
@@ -112,6 +138,7 @@ pub struct Run {
     pub not_before: Option<Millis>,
     /// When the AI CLI said its rate limit resets (a retry waits for it).
     pub retry_at: Option<Millis>,
+    pub ai: AiReport,
 }
 
 #[derive(Serialize)]
@@ -136,6 +163,10 @@ struct RunJson<'a> {
     retry_of: Option<i64>,
     not_before: Option<String>,
     retry_at: Option<String>,
+    error_kind: Option<&'a str>,
+    summary: Option<&'a str>,
+    quiet: bool,
+    session_id: Option<&'a str>,
 }
 
 impl Run {
@@ -163,6 +194,10 @@ impl Run {
             retry_of: self.retry_of,
             not_before: self.not_before.map(to_rfc3339),
             retry_at: self.retry_at.map(to_rfc3339),
+            error_kind: self.ai.error_kind.as_deref(),
+            summary: self.ai.summary.as_deref(),
+            quiet: self.ai.quiet,
+            session_id: self.ai.session_id.as_deref(),
         })
         .expect("runs serialize")
     }

@@ -30,6 +30,7 @@ pub async fn run(command: &str, message: &Message) -> Result<(), String> {
         )
         .env("BACKBEAT_RUN_STATUS", message.run_status())
         .env("BACKBEAT_RUN_ERROR", message.run_error())
+        .env("BACKBEAT_RUN_SUMMARY", message.run_summary())
         .env("BACKBEAT_RUN_URL", &message.run_url)
         .env("BACKBEAT_TITLE", message.title())
         .stdin(Stdio::piped())

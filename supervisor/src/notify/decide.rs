@@ -70,6 +70,7 @@ pub async fn worker(app: Arc<App>, mut requests: mpsc::UnboundedReceiver<Request
     }
 }
 
+const QUIET: &str = "the run had nothing to report (NOTHING_TO_REPORT)";
 const RETRY_PENDING: &str = "a retry is scheduled; failure is notified after the last retry";
 
 fn plan(
@@ -125,7 +126,7 @@ fn plan(
                 }
                 // A recovery says it all: no second message for the run.
                 if failures == 0 || !on.contains(&Event::Recovery) {
-                    events.push((Event::Success, None));
+                    events.push((Event::Success, run.ai.quiet.then(|| QUIET.to_string())));
                 }
                 ping = Some(Ping::Success);
             }

@@ -73,6 +73,14 @@ impl Message {
             .unwrap_or("")
     }
 
+    /// An AI run's final message ("" when none).
+    pub fn run_summary(&self) -> &str {
+        self.run
+            .as_ref()
+            .and_then(|r| r.ai.summary.as_deref())
+            .unwrap_or("")
+    }
+
     /// One line naming the job and the event.
     pub fn title(&self) -> String {
         let job = &self.job_title;
@@ -99,6 +107,9 @@ impl Message {
         }
         if !self.run_error().is_empty() {
             text.push_str(&format!("\nError: {}", self.run_error()));
+        }
+        if !self.run_summary().is_empty() {
+            text.push_str(&format!("\nSummary: {}", self.run_summary()));
         }
         if self.event == Event::Test {
             text.push_str("\nThis channel works.");

@@ -31,11 +31,11 @@ use super::registry::runner_binary_for;
 use super::settings::{job_spec, settings_for};
 use crate::app::App;
 use crate::db::{jobs, runs};
-use crate::model::{Job, Run, RunStatus, Usage};
+use crate::model::{AiReport, Job, Run, RunStatus, Usage};
 use crate::notify::Finish;
 use crate::service::budget;
 use crate::service::publish::publish_run;
-use crate::time::{Millis, now_ms, to_rfc3339};
+use crate::time::{Millis, now_ms, parse_rfc3339, to_rfc3339};
 
 /// After the executor exits, how long to keep reading its pipes.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
@@ -48,6 +48,10 @@ struct Ending {
     error: Option<String>,
     usage: Option<Usage>,
     executor: Option<String>,
+    /// What an AI run reported (summary, quiet, error kind, session).
+    ai: AiReport,
+    /// When a rate limit the run hit resets.
+    retry_at: Option<Millis>,
     /// When the executor started (also written with the outcome, in case
     /// marking the run `running` never reached the store).
     started_at: Option<Millis>,
@@ -63,6 +67,8 @@ impl Ending {
             error: Some(error.into()),
             usage: None,
             executor,
+            ai: AiReport::default(),
+            retry_at: None,
             started_at: None,
             retryable: true,
         }
@@ -103,12 +109,13 @@ pub async fn execute(
                 runs::get(c, run_id)?,
                 runs::env_overrides(c, run_id)?,
                 spent,
+                runs::last_session_id(c, job_id)?,
             ))
         })
         .await;
-    let (job, run, env, spent) = match loaded {
-        Ok((Some(job), Some(run), env, spent)) if run.status == RunStatus::Queued => {
-            (job, run, env, spent)
+    let (job, run, env, spent, session) = match loaded {
+        Ok((Some(job), Some(run), env, spent, session)) if run.status == RunStatus::Queued => {
+            (job, run, env, spent, session)
         }
         other => {
             // Deleted or dropped meanwhile, or the store failed.
@@ -130,6 +137,8 @@ pub async fn execute(
             error: Some(error),
             usage: None,
             executor: None,
+            ai: AiReport::default(),
+            retry_at: None,
             started_at: None,
             retryable: false,
         };
@@ -140,7 +149,7 @@ pub async fn execute(
     let live = app.live_logs.register(run_id);
     let ending = match LogWriter::create(&path, prefs.max_log_bytes as u64, live) {
         Ok(mut log) => {
-            let ending = run_executor(&app, &job, &run, env, &mut log, control).await;
+            let ending = run_executor(&app, &job, &run, env, session, &mut log, control).await;
             if let (Some(error), RunStatus::Failure | RunStatus::Timeout) =
                 (&ending.error, ending.status)
             {
@@ -159,11 +168,13 @@ pub async fn execute(
     app.live_logs.remove(run_id);
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_executor(
     app: &Arc<App>,
     job: &Job,
     run: &Run,
     env: std::collections::BTreeMap<String, String>,
+    session: Option<String>,
     log: &mut LogWriter,
     mut control: mpsc::UnboundedReceiver<StopReason>,
 ) -> Ending {
@@ -178,6 +189,8 @@ async fn run_executor(
                 error: Some("dropped by user".into()),
                 usage: None,
                 executor: None,
+                ai: AiReport::default(),
+                retry_at: None,
                 started_at: None,
                 retryable: false,
             };
@@ -247,7 +260,7 @@ async fn run_executor(
             job_env,
             prefs.stop_grace_ms.max(0) as u64,
         ),
-        settings: settings_for(job, &prefs),
+        settings: settings_for(job, &prefs, session),
     }));
     stdin.send(encode_line(&start));
 
@@ -358,15 +371,45 @@ async fn run_executor(
             )),
         ),
     };
+    // What the executor reported counts only when its result decided the
+    // outcome (not after a stop, a timeout or a stall).
+    let (ai, retry_at) = match (&stop, &result) {
+        (None, Some(result)) => ai_report(result, status),
+        _ => (AiReport::default(), None),
+    };
     Ending {
         status,
         exit_code: code,
         error,
         usage,
         executor: Some(binary),
+        ai,
+        retry_at,
         started_at: Some(started_at),
         retryable: !matches!(stop, Some(StopReason::User | StopReason::Shutdown)),
     }
+}
+
+/// The AI fields of a result: the summary cut to 500 characters, `quiet`
+/// only for a success, `retryAt` only when it parses.
+fn ai_report(result: &RunResult, status: RunStatus) -> (AiReport, Option<Millis>) {
+    let text = |value: &Option<Box<str>>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let report = AiReport {
+        summary: text(&result.summary).map(|s| crate::model::run::cut_summary(&s)),
+        quiet: result.quiet && status == RunStatus::Success,
+        error_kind: text(&result.error_kind)
+            .filter(|_| status != RunStatus::Success)
+            .map(|k| crate::model::run::cut_summary(&k)),
+        session_id: text(&result.session_id).filter(|id| id.len() <= 256),
+    };
+    let retry_at = result.retry_at.as_deref().and_then(parse_rfc3339);
+    (report, retry_at)
 }
 
 /// Stops a helper task when the run's actor is done with it.
@@ -615,6 +658,8 @@ async fn finish(app: &Arc<App>, job: &Job, run_id: i64, ending: Ending, path: &P
                 error: ending.error.as_deref(),
                 log_bytes,
                 usage: ending.usage.as_ref(),
+                retry_at: ending.retry_at,
+                ai: &ending.ai,
             },
         )?;
         // Read the final state first: followers must see it even if

@@ -46,13 +46,27 @@ pub fn ai_settings(ai: Option<&AiOverrides>, prefs: &Preferences) -> AiSettings 
         ),
         sandbox: pick(ai.map(|a| &a.sandbox), &prefs.codex_sandbox),
         mode,
+        max_budget_usd: ai
+            .and_then(|a| a.max_budget_usd)
+            .or(prefs.ai_max_budget_usd_per_run),
+        max_tokens: ai.and_then(|a| a.max_tokens).map(|t| t.max(1) as u64),
+        session: ai.and_then(|a| a.session.clone()).unwrap_or_default(),
+        resume_session_id: None,
     }
 }
 
-/// `settings` for a job: AI settings for `ai` jobs, `{}` otherwise.
-pub fn settings_for(job: &Job, prefs: &Preferences) -> Value {
+/// Whether the job's runs continue the previous run's session.
+pub fn continues_session(job: &Job) -> bool {
+    job.job_type == "ai" && job.ai.as_ref().and_then(|a| a.session.as_deref()) == Some("continue")
+}
+
+/// `settings` for a job: AI settings for `ai` jobs (with the session to
+/// resume, if any), `{}` otherwise.
+pub fn settings_for(job: &Job, prefs: &Preferences, resume_session_id: Option<String>) -> Value {
     if job.job_type == "ai" {
-        serde_json::to_value(ai_settings(job.ai.as_ref(), prefs)).expect("settings serialize")
+        let mut settings = ai_settings(job.ai.as_ref(), prefs);
+        settings.resume_session_id = resume_session_id.filter(|_| continues_session(job));
+        serde_json::to_value(settings).expect("settings serialize")
     } else {
         Value::Object(Default::default())
     }

@@ -5,6 +5,7 @@
 mod fixture;
 
 mod ai;
+mod ai_guardrails;
 mod alerts;
 mod budget;
 mod catch_up;
