@@ -7,6 +7,7 @@
 //!   and supervisor EOF), signalling our process group and descendants,
 //!   and [`end_run`], which leaves no descendant behind.
 //! - [`serve`]: `--describe`, reading the `start` line, sending the final `result`.
+//! - [`output`]: a child's output pipe forwarded as `log` messages.
 //!
 //! How stopping works (`api-spec/executor-protocol.md`): the supervisor
 //! starts the executor as leader of its own process group; to stop a run it
@@ -25,6 +26,7 @@
 //! signals the group it happens to be in, only its own child and its own
 //! descendants.
 
+pub mod output;
 mod serve;
 
 use std::io::{self, BufRead};
@@ -71,12 +73,15 @@ pub fn cancelled() -> bool {
 /// process) for the run of `child`. `cancel` → SIGTERM to the group and
 /// every descendant; EOF → SIGTERM, then SIGKILL after [`ORPHAN_GRACE`].
 pub fn watch_stdin(child: libc::pid_t) {
+    watch_stdin_with(move |signal| signal_run(child, signal));
+}
+
+/// [`watch_stdin`] for a runner whose work is not only a local child (a
+/// remote process group): `stop` is called with SIGTERM on each `cancel`
+/// and at EOF, and with SIGKILL [`ORPHAN_GRACE`] after EOF.
+pub fn watch_stdin_with(stop: impl Fn(libc::c_int) + Send + 'static) {
     WATCHING.call_once(|| {
-        thread::spawn(move || {
-            watch(io::stdin().lock(), ORPHAN_GRACE, |signal| {
-                signal_run(child, signal)
-            })
-        });
+        thread::spawn(move || watch(io::stdin().lock(), ORPHAN_GRACE, stop));
     });
 }
 

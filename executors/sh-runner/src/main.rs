@@ -10,8 +10,6 @@
 //! `setsid` escapees — after the orphan grace if stdin closed, then
 //! reports (`runner-control`).
 
-mod output;
-
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -20,6 +18,7 @@ use std::time::Duration;
 use backbeat_protocol::{
     Describe, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start, Task,
 };
+use runner_control::output;
 
 /// How long the output readers may keep draining after the shell exits
 /// (a background process may hold the pipes open; the supervisor kills it).
@@ -87,23 +86,11 @@ fn run(out: &LineWriter, start: Start) -> RunResult {
     // Drain what the shell wrote; do not wait for background processes
     // that inherited the pipes: kill them, then take what they left.
     let mut open = readers.len();
-    drain(&done_rx, &mut open);
+    output::drain(&done_rx, &mut open, DRAIN_AFTER_EXIT);
     runner_control::end_run();
-    drain(&done_rx, &mut open);
+    output::drain(&done_rx, &mut open, DRAIN_AFTER_EXIT);
 
     exit_result(status)
-}
-
-/// Waits up to [`DRAIN_AFTER_EXIT`] for the `open` output readers to finish.
-fn drain(done: &mpsc::Receiver<()>, open: &mut usize) {
-    let deadline = std::time::Instant::now() + DRAIN_AFTER_EXIT;
-    while *open > 0 {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match done.recv_timeout(left) {
-            Ok(()) => *open -= 1,
-            Err(_) => break,
-        }
-    }
 }
 
 /// The `result` for how the shell exited.

@@ -1,10 +1,12 @@
-//! Forwards a child's output pipe as protocol `log` messages: large reads
-//! (so a job writing gigabytes stays fast), with UTF-8 sequences split
-//! across reads kept whole and invalid bytes replaced.
+//! Forwards a child's output pipe as protocol `log` messages (used by
+//! `sh-runner` and `ssh-runner`): large reads (so a job writing gigabytes
+//! stays fast), with UTF-8 sequences split across reads kept whole and
+//! invalid bytes replaced.
 
 use std::io::Read;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use backbeat_protocol::utf8::complete_prefix_len;
 use backbeat_protocol::{ExecutorMessage, LineWriter, LogStream};
@@ -43,6 +45,21 @@ pub fn forward(
         }
         let _ = done.send(());
     })
+}
+
+/// The name of a signal for error messages (`SIGTERM`), `signal` if unusual.
+/// Waits up to `limit` for the `open` forwarders to send on `done` (their
+/// EOF), counting them down: a background process of the job may hold a
+/// pipe open, and the run must not wait for it.
+pub fn drain(done: &mpsc::Receiver<()>, open: &mut usize, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while *open > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match done.recv_timeout(left) {
+            Ok(()) => *open -= 1,
+            Err(_) => break,
+        }
+    }
 }
 
 pub fn signal_name(signal: i32) -> &'static str {
