@@ -65,7 +65,7 @@ in
       defaultText = literalExpression "backbeat.packages.\${system}.default";
       description = ''
         The Backbeat package: `bin/backbeat` and the built-in executors
-        (`sh-runner`, `claude-runner`, `codex-runner`) beside it.
+        (`sh-runner`, `ssh-runner`, `claude-runner`, `codex-runner`) beside it.
       '';
     };
 

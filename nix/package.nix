@@ -1,5 +1,5 @@
 # The Backbeat package: the `backbeat` supervisor and every executor of
-# the workspace (`sh-runner`, `claude-runner`, `codex-runner`, …) in
+# the workspace (`sh-runner`, `ssh-runner`, `claude-runner`, `codex-runner`, …) in
 # $out/bin, side by side — the supervisor finds runners next to its own
 # binary. Also ships the systemd user unit (pointing at $out/bin), the API
 # description and the example custom executor.
@@ -42,7 +42,7 @@ rustPlatform.buildRustPackage {
   doCheck = false;
 
   postInstall = ''
-    for bin in backbeat sh-runner claude-runner codex-runner slurm-runner; do
+    for bin in backbeat sh-runner ssh-runner claude-runner codex-runner slurm-runner; do
       if [ ! -x "$out/bin/$bin" ]; then
         echo "expected $out/bin/$bin to be built" >&2
         exit 1

@@ -29,3 +29,5 @@ mod runs;
 mod scheduling;
 mod security;
 mod slurm;
+mod ssh;
+mod sshd;
