@@ -186,7 +186,7 @@ fn stop_terms_the_remote_group_then_kills_what_ignores_it() {
     let mark = unique_mark("stop");
     let term_file = sshd.dir.path().join("term");
     // A helper that records SIGTERM, and a main shell that ignores it.
-    let body = "sh -c 'trap \"echo got-term > \\\"$TERM_FILE\\\"; exit 0\" TERM; while :; do sleep 0.05; done' &\n\
+    let body = "sh -c 'trap \"echo got-term > \\\"$TERM_FILE\\\"; exit 0\" TERM; echo helper-ready; while :; do sleep 0.05; done' &\n\
                 trap '' TERM\n\
                 echo ready\n\
                 while :; do sleep 0.05; done";
@@ -198,7 +198,10 @@ fn stop_terms_the_remote_group_then_kills_what_ignores_it() {
         json!({"env": env}),
     );
     let run = server.run_now(job);
-    wait_for_log(&server, run, "ready\n");
+    wait_for_log(&server, run, "helper-ready\n");
+    eventually(20, "the line `ready` in the log", || {
+        server.log(run).lines().any(|line| line == "ready")
+    });
     assert!(!marked(&mark).is_empty(), "the remote job runs");
     let reply = server.send("POST", &format!("/api/runs/{run}/stop"), None);
     assert!(reply.status < 300, "{}", reply.body);
