@@ -202,7 +202,7 @@ fn stop_terms_the_remote_group_then_kills_what_ignores_it() {
     eventually(20, "the line `ready` in the log", || {
         server.log(run).lines().any(|line| line == "ready")
     });
-    assert!(!marked(&mark).is_empty(), "the remote job runs");
+    assert!(!remote_jobs(&mark).is_empty(), "the remote job runs");
     let reply = server.send("POST", &format!("/api/runs/{run}/stop"), None);
     assert!(reply.status < 300, "{}", reply.body);
     let done = server.wait_finished(run);
@@ -234,6 +234,7 @@ fn a_timeout_kills_the_remote_group() {
     );
     let run = server.run_now(job);
     wait_for_log(&server, run, "started\n");
+    assert!(!remote_jobs(&mark).is_empty(), "the remote job runs");
     assert_eq!(
         server.run(run)["status"],
         "running",
@@ -261,9 +262,9 @@ fn a_lost_connection_fails_the_run_and_kills_the_remote_group() {
     wait_for_log(&server, run, "ready\n");
     // The sshd process serving this session: the nearest `sshd` above the
     // remote job (the local runner carries the job's env, and the mark, too).
-    let session = marked(&mark)
+    let (_, session) = remote_jobs(&mark)
         .into_iter()
-        .find_map(|(pid, _)| ancestors(pid).into_iter().find(|&p| comm(p) == "sshd"))
+        .next()
         .expect("the job runs under an sshd session process");
     // SAFETY: a plain syscall on a process found above.
     unsafe { libc::kill(session as i32, libc::SIGKILL) };
@@ -309,6 +310,19 @@ fn a_dead_host_is_a_clear_error() {
         "{error}"
     );
     assert!(error.contains("Connection refused"), "{error}");
+}
+
+/// The marked processes that run under sshd (the local runner carries the
+/// job's env, and so the mark, too), each with its nearest sshd ancestor:
+/// the session process.
+fn remote_jobs(mark: &str) -> Vec<(i64, i64)> {
+    marked(mark)
+        .into_iter()
+        .filter_map(|(pid, _)| {
+            let session = ancestors(pid).into_iter().find(|&p| comm(p) == "sshd")?;
+            Some((pid, session))
+        })
+        .collect()
 }
 
 fn read(path: &Path) -> String {
