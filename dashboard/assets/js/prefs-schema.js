@@ -5,7 +5,7 @@
 export const PREF_GROUPS = [
   { title: 'Runs', keys: ['defaultTimeoutMs', 'maxConcurrentRuns', 'stopGraceMs'] },
   { title: 'Logs', keys: ['logRetentionPerJob', 'maxLogBytes'] },
-  { title: 'AI', keys: ['aiMode', 'claudeBinary', 'claudeModel', 'claudeEffort', 'claudePermissionMode', 'codexBinary', 'codexModel', 'codexEffort', 'codexSandbox', 'aiStallTimeoutMs', 'maxConcurrentAiRuns', 'aiDailyBudgetUsd'] },
+  { title: 'AI', keys: ['aiMode', 'claudeBinary', 'claudeModel', 'claudeEffort', 'claudePermissionMode', 'codexBinary', 'codexModel', 'codexEffort', 'codexSandbox', 'aiStallTimeoutMs', 'maxConcurrentAiRuns', 'aiDailyBudgetUsd', 'aiMaxBudgetUsdPerRun'] },
 ];
 
 export const PREFS = {
@@ -43,6 +43,8 @@ export const PREFS = {
     meaning: 'How many AI runs (Claude, Codex) execute at the same time, within “Runs at once”; more wait in the queue while other runs go ahead.' },
   aiDailyBudgetUsd: { label: 'Daily AI budget', kind: 'usd', max: 1000000, placeholder: 'no limit',
     meaning: 'At most this many US dollars for all AI runs that finished in the last 24 hours; an AI run that would go past it is not started (recorded “dropped”). Empty: no limit.' },
+  aiMaxBudgetUsdPerRun: { label: 'Budget per AI run', kind: 'usd', max: 1000000, placeholder: 'no limit',
+    meaning: 'At most this many US dollars for one AI run, for AI jobs without their own; the run is stopped when it is reached (“budget of $0.50 reached”). Empty: no limit.' },
 };
 
 /** Parse and check a raw input value: {value} or {error}. */

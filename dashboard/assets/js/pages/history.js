@@ -11,6 +11,7 @@ import { fmtDuration, fmtAbs } from '../time.js';
 import { hashFor } from '../router.js';
 import { icon } from '../icons.js';
 import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
+import { resultCell, rowClass } from '../ui/run-summary.js';
 
 const PAGE = 50;
 
@@ -61,7 +62,7 @@ export default async function historyPage(main, { query }) {
     h('section', { class: 'card section' },
       h('div', { class: 'table-wrap' }, h('table', { class: 'table phone-stack' },
         h('thead', null, h('tr', null,
-          ['Run', 'Job', 'Status', 'Trigger', 'Started', 'Duration', 'Exit', 'Error'].map((t, i) =>
+          ['Run', 'Job', 'Status', 'Trigger', 'Started', 'Duration', 'Exit', 'Error or summary'].map((t, i) =>
             h('th', { class: i === 5 || i === 6 ? 'num' : null }, t)))),
         tbody)),
       h('div', { class: 'pager' }, info, newest, newer, older)));
@@ -81,7 +82,7 @@ export default async function historyPage(main, { query }) {
   }).catch(() => {});
 
   function row(run) {
-    const tr = h('tr', { class: 'clickable', 'data-run-id': run.id, 'data-status': shownStatus(run) },
+    const tr = h('tr', { class: rowClass(run, 'clickable'), 'data-run-id': run.id, 'data-status': shownStatus(run) },
       h('td', null, h('a', { href: `#/runs/${run.id}`, class: 'mono' }, `#${run.id}`)),
       h('td', null, h('a', { href: `#/jobs/${run.jobId}`, 'data-job-link': '' }, run.jobTitle || `Job #${run.jobId}`)),
       h('td', null, runBadge(run)),
@@ -91,7 +92,7 @@ export default async function historyPage(main, { query }) {
           run.status !== 'queued' ? 'never started' : run.notBefore ? ['retries ', relTimeEl(run.notBefore)] : 'not yet'),
       h('td', { class: 'num' }, fmtDuration(run.durationMs)),
       h('td', { class: 'num' }, run.exitCode === null || run.exitCode === undefined ? '—' : String(run.exitCode)),
-      h('td', { class: 'error-cell', title: run.error || '' }, run.error || ''));
+      resultCell(run));
     tr.addEventListener('click', (e) => {
       if (e.target.closest('a')) return;
       location.hash = `#/runs/${run.id}`;

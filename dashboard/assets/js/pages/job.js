@@ -19,6 +19,7 @@ import { runWithDialog } from '../ui/run-with.js';
 import { barChart } from '../ui/charts.js';
 import { runStats, dailyBuckets } from '../job-stats.js';
 import { spentToday } from '../prefs-schema.js';
+import { resultCell, rowClass } from '../ui/run-summary.js';
 
 const CHART_RUNS = 100;
 const HEAT_DAYS = 90;
@@ -188,12 +189,13 @@ export default async function jobPage(main, { id }) {
   }
 
   function renderRecent() {
-    replace(recentBody, runs.slice(0, 10).map((r) => h('tr', { 'data-run-id': r.id, 'data-status': shownStatus(r) },
+    replace(recentBody, runs.slice(0, 10).map((r) => h('tr', { class: rowClass(r), 'data-run-id': r.id, 'data-status': shownStatus(r) },
       h('td', null, h('a', { href: `#/runs/${r.id}`, class: 'mono' }, `#${r.id}`)),
       h('td', null, runBadge(r)),
       h('td', null, r.trigger),
       h('td', null, r.startedAt ? relTimeEl(r.startedAt) : h('span', { class: 'muted' }, 'never started')),
-      h('td', { class: 'num' }, fmtDuration(r.durationMs)))));
+      h('td', { class: 'num' }, fmtDuration(r.durationMs)),
+      resultCell(r))));
   }
 
   const bodyPreview = job.body.split('\n').slice(0, 12).join('\n') + (job.body.split('\n').length > 12 ? '\n…' : '');

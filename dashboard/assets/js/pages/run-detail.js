@@ -15,6 +15,7 @@ import { queueReason } from '../ui/queue-reason.js';
 import { logView } from '../ui/log-view.js';
 import { retryChainEl } from '../ui/retry-chain.js';
 import { deliveriesCard } from '../ui/deliveries.js';
+import { summaryBlock } from '../ui/run-summary.js';
 
 function kv(label, value, attrs = {}) {
   return h('div', attrs, h('dt', null, label), h('dd', null, value));
@@ -45,7 +46,8 @@ export default async function runDetailPage(main, { id }) {
   const errorBox = h('div', { class: 'run-error' });
   const usageBox = h('div');
   const waitBox = h('div', { 'data-queue-reason': '' });
-  const summary = h('section', { class: 'card' }, h('div', { class: 'card-body' }, waitBox, facts, errorBox));
+  const saidBox = h('div');
+  const summary = h('section', { class: 'card' }, h('div', { class: 'card-body' }, waitBox, facts, errorBox, saidBox));
 
   // Filled in once (and again when the run ends: a retry may follow).
   const chain = h('span');
@@ -86,6 +88,7 @@ export default async function runDetailPage(main, { id }) {
       kv(running ? 'Running for' : 'Duration', duration, { 'data-fact': 'duration' }));
     replace(errorBox, run.error ? h('div', { class: `banner ${run.status === 'dropped' || stoppedBy(run) ? 'info' : 'error'}`, 'data-run-error': '' },
       h('div', null, h('strong', null, stoppedBy(run) ? 'Stopped' : { dropped: 'Dropped', success: 'Succeeded, but' }[run.status] || 'Why it did not succeed'), run.error)) : null);
+    replace(saidBox, summaryBlock(run));
     if (run.status === 'queued') queueReason(run).then((words) => { if (run.status === 'queued') replace(waitBox, words); });
     else waitBox.replaceChildren();
     const u = run.usage;

@@ -1,5 +1,6 @@
 // Per-job AI settings of the editor (backend, model, reasoning effort,
-// Claude permission mode, Codex sandbox, daily budget). Empty means "use
+// Claude permission mode, Codex sandbox, daily budget, per-run budget,
+// token cap, session). Empty means "use
 // the global preference", which each control shows as its placeholder/default
 // option; the effort list follows the chosen backend.
 
@@ -12,7 +13,10 @@ const EFFORTS = {
 };
 const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'dontAsk', 'auto', 'bypassPermissions'];
 const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
-const EMPTY = { mode: null, model: null, effort: null, permissionMode: null, sandbox: null, dailyBudgetUsd: null };
+const EMPTY = {
+  mode: null, model: null, effort: null, permissionMode: null, sandbox: null, dailyBudgetUsd: null,
+  maxBudgetUsd: null, maxTokens: null, session: null,
+};
 
 /** The budget as typed: a number, null when empty, else the text (the API names the mistake). */
 function budgetValue(text) {
@@ -22,7 +26,17 @@ function budgetValue(text) {
   return Number.isFinite(n) ? n : t;
 }
 
+/** The token cap as typed: an integer, null when empty, else the text. */
+function tokensValue(text) {
+  const t = text.trim().replace(/[,_ ]/g, '');
+  if (!t) return null;
+  return /^\d+$/.test(t) ? Number(t) : text.trim();
+}
+
 const HINTS = {
+  maxBudgetUsd: 'What one run may cost; it is stopped when it gets there (“budget of $0.50 reached”). Empty: the per-run budget in Preferences, if any.',
+  maxTokens: 'Stop a run once it has used this many tokens (input + output). Empty: no cap.',
+  session: '“Continue” resumes the conversation of the last successful run, so the AI remembers it.',
   dailyBudgetUsd: 'What its runs of the last 24 hours may cost; a run that would go past it is not started (recorded “dropped”). Empty: no limit but the one in Preferences.',
 };
 
@@ -38,11 +52,15 @@ export function aiOverrides({ prefs, errors, onChange }) {
     permissionMode: h('select', { class: 'input', name: 'ai.permissionMode' }),
     sandbox: h('select', { class: 'input', name: 'ai.sandbox' }),
     dailyBudgetUsd: h('input', { class: 'input', type: 'text', inputmode: 'decimal', name: 'ai.dailyBudgetUsd', autocomplete: 'off', placeholder: 'No limit (US dollars)' }),
+    maxBudgetUsd: h('input', { class: 'input', type: 'text', inputmode: 'decimal', name: 'ai.maxBudgetUsd', autocomplete: 'off' }),
+    maxTokens: h('input', { class: 'input', type: 'text', inputmode: 'numeric', name: 'ai.maxTokens', autocomplete: 'off', placeholder: 'No cap' }),
+    session: h('select', { class: 'input', name: 'ai.session' }),
   };
   const labels = {
     mode: 'AI backend', model: 'Model', effort: 'Reasoning effort',
     permissionMode: 'Claude permission mode', sandbox: 'Codex sandbox',
     dailyBudgetUsd: 'Daily budget (US dollars)',
+    maxBudgetUsd: 'Budget per run (US dollars)', maxTokens: 'Token cap per run', session: 'Session',
   };
   const fields = {};
   for (const [k, input] of Object.entries(inputs)) {
@@ -63,6 +81,9 @@ export function aiOverrides({ prefs, errors, onChange }) {
       permissionMode: fields.permissionMode.hidden ? null : v(inputs.permissionMode),
       sandbox: fields.sandbox.hidden ? null : v(inputs.sandbox),
       dailyBudgetUsd: budgetValue(inputs.dailyBudgetUsd.value),
+      maxBudgetUsd: budgetValue(inputs.maxBudgetUsd.value),
+      maxTokens: tokensValue(inputs.maxTokens.value),
+      session: v(inputs.session),
     };
   }
 
@@ -83,6 +104,12 @@ export function aiOverrides({ prefs, errors, onChange }) {
       SANDBOXES.map((s) => option(s, s, cur.sandbox || '')));
     inputs.model.value = cur.model || '';
     inputs.dailyBudgetUsd.value = cur.dailyBudgetUsd == null ? '' : String(cur.dailyBudgetUsd);
+    inputs.maxBudgetUsd.value = cur.maxBudgetUsd == null ? '' : String(cur.maxBudgetUsd);
+    inputs.maxBudgetUsd.placeholder = prefs.aiMaxBudgetUsdPerRun == null ? 'No limit (US dollars)' : `Default: $${prefs.aiMaxBudgetUsdPerRun}`;
+    inputs.maxTokens.value = cur.maxTokens == null ? '' : String(cur.maxTokens);
+    replace(inputs.session,
+      option('', 'Fresh each run (default)', cur.session || ''),
+      option('continue', 'Continue the last run’s session', cur.session || ''));
     inputs.model.placeholder = `Default: ${prefs[`${m}Model`] || 'the CLI’s default'}`;
     // An explicit backend shows only its own setting; "default" shows both.
     fields.permissionMode.hidden = Boolean(cur.mode) && cur.mode !== 'claude';
