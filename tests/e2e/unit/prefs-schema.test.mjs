@@ -8,7 +8,8 @@ import { withZone, scheduleFallback } from '../../../dashboard/assets/js/schedul
 test('every preference of PRODUCT.md is described and grouped once', () => {
   const keys = ['defaultTimeoutMs', 'aiMode', 'claudeBinary', 'codexBinary', 'claudeModel', 'codexModel',
     'claudeEffort', 'codexEffort', 'claudePermissionMode', 'codexSandbox', 'logRetentionPerJob',
-    'maxConcurrentRuns', 'stopGraceMs', 'maxLogBytes', 'aiStallTimeoutMs', 'maxConcurrentAiRuns', 'aiDailyBudgetUsd'];
+    'maxConcurrentRuns', 'stopGraceMs', 'maxLogBytes', 'aiStallTimeoutMs', 'maxConcurrentAiRuns', 'aiDailyBudgetUsd',
+    'aiMaxBudgetUsdPerRun'];
   const grouped = PREF_GROUPS.flatMap((g) => g.keys);
   assert.deepEqual([...grouped].sort(), [...keys].sort());
   for (const k of keys) assert.ok(PREFS[k].label && PREFS[k].meaning, k);
