@@ -72,11 +72,15 @@ fn outcome(
         let _ = out.send(&ExecutorMessage::Usage(usage));
     }
     let code = finished.exit_code();
-    if let Some(crossed) = crossed.filter(|_| finished.stopped) {
+    if let Some(crossed) = crossed {
         log(
             out,
             LogStream::Stderr,
-            format!("✗ {}: stopped claude", crossed.message),
+            if finished.stopped {
+                format!("✗ {}: stopped claude", crossed.message)
+            } else {
+                format!("✗ {}", crossed.message)
+            },
         );
         return crossed.into_result(code);
     }

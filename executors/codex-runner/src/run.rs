@@ -46,12 +46,16 @@ pub fn run(out: &LineWriter, start: &Start) -> RunResult {
         let _ = out.send(&ExecutorMessage::Usage(usage));
     }
     let code = finished.exit_code();
-    let mut result = match crossed.filter(|_| finished.stopped) {
+    let mut result = match crossed {
         Some(crossed) => {
             log(
                 out,
                 LogStream::Stderr,
-                format!("✗ {}: stopped codex", crossed.message),
+                if finished.stopped {
+                    format!("✗ {}: stopped codex", crossed.message)
+                } else {
+                    format!("✗ {}", crossed.message)
+                },
             );
             crossed.into_result(code)
         }

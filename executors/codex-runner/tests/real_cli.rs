@@ -171,3 +171,45 @@ fn stopping_a_run_leaves_its_process_group_empty() {
     // What the supervisor does on timeout: a cancel message and SIGTERM to the group.
     launched.stop_and_expect_empty_group("timeout");
 }
+
+#[test]
+fn a_usage_limit_is_rate_limited_until_its_reset() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let (transcript, _mock) = against_mock("ratelimit", |work| {
+        run_start("Say hi.", work.to_str().unwrap(), settings(&codex))
+    });
+    let result = transcript.result();
+    assert_eq!(result["status"], "failure", "{result}");
+    assert_eq!(result["errorKind"], "rate_limited", "{result}");
+    assert!(
+        result["error"]
+            .as_str()
+            .unwrap()
+            .contains("hit your usage limit"),
+        "{result}"
+    );
+    // The mock's reset is 2100-01-01T00:00:00Z, said in the machine's zone.
+    let retry_at = result["retryAt"].as_str().unwrap();
+    assert!(
+        retry_at.starts_with("2100-01-01T") || retry_at.starts_with("2099-12-31T"),
+        "{retry_at}"
+    );
+}
+
+#[test]
+fn the_token_cap_stops_a_real_codex_run() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let (transcript, _mock) = against_mock("tool", |work| {
+        let mut settings = settings(&codex);
+        settings["maxTokens"] = json!(1000);
+        run_start("Say hi after a command.", work.to_str().unwrap(), settings)
+    });
+    let result = transcript.result();
+    assert_eq!(result["error"], "token cap of 1000 reached", "{result}");
+    assert_eq!(result["errorKind"], "token_cap");
+    assert_eq!(transcript.of_type("usage")[0]["inputTokens"], 2468);
+}

@@ -148,6 +148,112 @@ fn a_real_claude_run_counts_towards_the_daily_budget_that_then_drops_the_next() 
     );
 }
 
+/// Runs the job now and waits (the real CLI takes a moment).
+fn finished_run(server: &Server, job: i64) -> serde_json::Value {
+    server.wait_run(server.run_now(job), 120, |r| {
+        !matches!(r["status"].as_str(), Some("queued") | Some("running"))
+    })
+}
+
+#[test]
+fn a_real_claude_run_stops_at_its_budget_with_a_clear_error() {
+    let Some(claude) = real_claude() else { return };
+    let mock = mock("tool");
+    let home = tempfile::tempdir().unwrap();
+    let server = server_against(&mock, &claude, home.path());
+    let job = server.create_job(json!({"type": "ai", "body": "Say hi and run one command.",
+        "cwd": home.path().to_str().unwrap(), "ai": {"maxBudgetUsd": 0.0001}}));
+    let run = finished_run(&server, job["id"].as_i64().unwrap());
+    let log = server.log(run["id"].as_i64().unwrap());
+    assert_eq!(run["status"], "failure", "{run}\n{log}");
+    assert_eq!(run["error"], "budget of $0.0001 reached", "{log}");
+    assert_eq!(run["errorKind"], "budget");
+    assert!(run["usage"]["costUsd"].as_f64().unwrap() > 0.0001, "{run}");
+}
+
+#[test]
+fn a_real_claude_runs_final_message_is_its_summary_and_nothing_to_report_is_quiet() {
+    let Some(claude) = real_claude() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let cwd = home.path().to_str().unwrap().to_owned();
+    let mock_summary = mock("summary");
+    let server = server_against(&mock_summary, &claude, home.path());
+    let job = server.create_job(json!({"type": "ai", "body": "Check the repos.", "cwd": cwd}));
+    let run = finished_run(&server, job["id"].as_i64().unwrap());
+    assert_eq!(run["status"], "success", "{run}");
+    let summary = run["summary"].as_str().unwrap();
+    assert_eq!(summary.chars().count(), 500, "{summary}");
+    assert!(summary.starts_with("Checked 3 repositories: all green;"));
+    assert_eq!(run["quiet"], false);
+    drop(server);
+
+    let mock_nothing = mock("nothing");
+    let server = server_against(&mock_nothing, &claude, home.path());
+    let job =
+        server.create_job(json!({"type": "ai", "body": "Answer NOTHING_TO_REPORT.", "cwd": cwd}));
+    let run = finished_run(&server, job["id"].as_i64().unwrap());
+    assert_eq!(run["status"], "success", "{run}");
+    assert_eq!(run["quiet"], true);
+    drop(server);
+
+    let mock_empty = mock("empty");
+    let server = server_against(&mock_empty, &claude, home.path());
+    let job = server.create_job(json!({"type": "ai", "body": "Do nothing.", "cwd": cwd}));
+    let run = finished_run(&server, job["id"].as_i64().unwrap());
+    assert_eq!(run["status"], "failure", "{run}");
+    assert_eq!(run["error"], "the AI returned nothing");
+}
+
+#[test]
+fn a_real_claude_rate_limit_is_rate_limited() {
+    let Some(claude) = real_claude() else { return };
+    let mock = mock("ratelimit");
+    let home = tempfile::tempdir().unwrap();
+    let server = server_against(&mock, &claude, home.path());
+    let job = server
+        .create_job(json!({"type": "ai", "body": "Say hi.", "cwd": home.path().to_str().unwrap()}));
+    let run = finished_run(&server, job["id"].as_i64().unwrap());
+    assert_eq!(run["status"], "failure", "{run}");
+    assert_eq!(run["errorKind"], "rate_limited", "{run}");
+    assert!(run["error"].as_str().unwrap().contains("429"), "{run}");
+}
+
+#[test]
+fn a_real_claude_session_is_continued_by_the_next_run() {
+    let Some(claude) = real_claude() else { return };
+    let mock = mock("summary");
+    let home = tempfile::tempdir().unwrap();
+    let server = server_against(&mock, &claude, home.path());
+    let job = server.create_job(json!({"type": "ai", "body": "Check the repos.",
+        "cwd": home.path().to_str().unwrap(), "ai": {"session": "continue"}}));
+    let id = job["id"].as_i64().unwrap();
+    let first = finished_run(&server, id);
+    assert_eq!(first["status"], "success", "{first}");
+    let session = first["sessionId"]
+        .as_str()
+        .expect("a session id")
+        .to_owned();
+    let second = finished_run(&server, id);
+    assert_eq!(second["status"], "success", "{second}");
+    assert_eq!(
+        second["sessionId"],
+        session.as_str(),
+        "the same conversation"
+    );
+    // The resumed request carried the first conversation's messages.
+    let requests: Vec<serde_json::Value> =
+        std::fs::read_to_string(mock._dir.path().join("requests.log"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let messages: Vec<i64> = requests
+        .iter()
+        .filter_map(|r| r["messages"].as_i64())
+        .collect();
+    assert!(messages.iter().any(|m| *m >= 3), "{messages:?}");
+}
+
 #[test]
 fn a_real_claude_draft_comes_back_as_a_valid_job() {
     let Some(claude) = real_claude() else { return };
