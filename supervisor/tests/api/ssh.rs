@@ -1,8 +1,9 @@
 //! `ssh` jobs (`ssh-runner`) against a real OpenSSH server on loopback
 //! (`sshd.rs`): output streamed live, remote exit codes, env quoting, stop
 //! and timeout reaching the remote process group (SIGTERM, then SIGKILL
-//! after the grace), a lost connection, a refused key, a dead host. The
-//! "remote" host is this machine, so survivors are looked for in /proc.
+//! after the grace), a lost connection, a vanished supervisor, a refused
+//! key, a dead host. The "remote" host is this machine, so survivors are
+//! looked for in /proc.
 
 use std::path::Path;
 
@@ -271,6 +272,29 @@ fn a_lost_connection_fails_the_run_and_kills_the_remote_group() {
     let done = server.wait_finished(run);
     assert_eq!(done["status"], "failure");
     assert_eq!(done["error"], "connection to box lost");
+    assert_no_survivors(&mark);
+}
+
+#[test]
+fn a_vanished_supervisor_leaves_nothing_running_on_the_remote_host() {
+    let Some((_sshd, mut server)) = setup() else {
+        return;
+    };
+    server.patch("/api/preferences", json!({"stopGraceMs": 1000}));
+    let mark = unique_mark("orphan");
+    let body = "trap '' TERM; echo ready; while :; do sleep 0.05; done";
+    let job = ssh_job(
+        &server,
+        json!({"host": sshd::HOST}),
+        body,
+        json!({"env": {"BB_MARK": mark}}),
+    );
+    let run = server.run_now(job);
+    wait_for_log(&server, run, "ready\n");
+    assert!(!remote_jobs(&mark).is_empty(), "the remote job runs");
+    // The runner's stdin reaches EOF: it stops the remote group (TERM, then
+    // KILL for this TERM-ignoring job) and ends itself.
+    server.kill9();
     assert_no_survivors(&mark);
 }
 
