@@ -32,13 +32,13 @@ impl Channel {
             {
                 return;
             }
+            // The channel is never dropped (one run per process), so this
+            // loop, and the open pipe, last until the process ends.
             for line in rx {
                 if stdin.write_all(&line).and_then(|()| stdin.flush()).is_err() {
                     return;
                 }
             }
-            // All senders gone: keep the pipe open until the process ends.
-            std::mem::forget(stdin);
         });
         Channel {
             lines: Mutex::new(tx),
