@@ -18,6 +18,8 @@ use backbeat_protocol::{
 use crate::events::EventStream;
 use crate::{CLAUDE, args};
 
+/// What claude says when `--resume` names a session it does not have.
+const SESSION_MISSING: &str = "No conversation found with session ID";
 /// What claude prints when asked to bypass permissions as root.
 const ROOT_REFUSAL: &str = "root/sudo";
 const ROOT_HINT: &str = "Claude Code refuses bypassPermissions when run as root: run Backbeat as a normal user, \
@@ -31,6 +33,27 @@ pub fn run(out: &LineWriter, start: &Start) -> RunResult {
     let limits = Limits::from_settings(&settings);
     let mut events = EventStream::default();
     let mut result = outcome(out, &job, &settings, limits, &mut events);
+    // The session to continue is gone (claude's files were cleaned up):
+    // start a new one rather than failing every run from now on.
+    if settings.resume_session_id.is_some()
+        && result
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains(SESSION_MISSING))
+        && !control::cancelled()
+    {
+        log(
+            out,
+            LogStream::Stderr,
+            "the previous session no longer exists: starting a new one",
+        );
+        let fresh = AiSettings {
+            resume_session_id: None,
+            ..settings.clone()
+        };
+        events = EventStream::default();
+        result = outcome(out, &job, &fresh, limits, &mut events);
+    }
     // Only a persisted session (`continue`) can be resumed by a later run.
     if settings.session == "continue" {
         result.session_id = events.session_id.as_deref().map(Into::into);

@@ -160,18 +160,26 @@ fn sessions_are_reported_and_continued_with_resume() {
 }
 
 #[test]
-fn a_session_that_no_longer_exists_fails_with_claudes_words() {
+fn a_session_that_no_longer_exists_is_replaced_by_a_new_one() {
     let run = run(
         "session-missing",
         json!({"session": "continue", "resumeSessionId": "11111111-2222-3333-4444-555555555555"}),
     );
-    let result = run.transcript.result();
-    assert_eq!(result["status"], "failure");
+    let log = run.transcript.log();
     assert!(
-        run.transcript
-            .log()
-            .contains("No conversation found with session ID"),
-        "{}",
-        run.transcript.log()
+        log.contains("No conversation found with session ID"),
+        "{log}"
     );
+    assert!(
+        log.contains("the previous session no longer exists: starting a new one"),
+        "{log}"
+    );
+    // The second attempt (the fake replays the same fixture) went without --resume.
+    assert_eq!(
+        run.recorded.flag("--resume"),
+        None,
+        "{:?}",
+        run.recorded.argv
+    );
+    assert_eq!(run.transcript.result()["status"], "failure");
 }

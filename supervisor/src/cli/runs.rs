@@ -63,6 +63,12 @@ fn outcome(run: &Value, json: bool) -> bool {
         if let Some(error) = run["error"].as_str() {
             line.push_str(&format!(": {error}"));
         }
+        // What an AI run said: its final message, or that it was quiet.
+        if run["quiet"] == true {
+            line.push_str(" (nothing to report)");
+        } else if let Some(summary) = run["summary"].as_str() {
+            line.push_str(&format!("\n{summary}"));
+        }
         if run["status"] == "success" {
             println!("{line}");
         } else {

@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::ai::ai_server;
+use crate::cli::backbeat;
 use crate::fixture::{Server, eventually, process_alive};
 use crate::notify::{create_channel, settled_deliveries};
 use crate::receiver::Receiver;
@@ -314,4 +315,20 @@ fn guardrail_fields_are_validated_by_name() {
     let reply = server.patch("/api/preferences", json!({"aiMaxBudgetUsdPerRun": -2}));
     assert_eq!(reply.status, 422, "{}", reply.body);
     assert!(reply.body.contains("aiMaxBudgetUsdPerRun"));
+}
+
+#[test]
+fn backbeat_run_wait_prints_what_the_ai_said() {
+    let server = ai_server("success");
+    let job = ai_job(&server, "success", json!({}));
+    let out = backbeat(&server, &["run", &job.to_string(), "--wait"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.ends_with("\nHi! Done.\n"), "{}", out.stdout);
+    let quiet = ai_job(&server, "nothing", json!({}));
+    let out = backbeat(&server, &["run", &quiet.to_string(), "--wait"]);
+    assert!(
+        out.stdout.contains("success after") && out.stdout.contains("(nothing to report)"),
+        "{}",
+        out.stdout
+    );
 }
