@@ -11,18 +11,26 @@ use super::error::{ApiError, ApiResult};
 use super::query::Query;
 use crate::app::App;
 use crate::db::jobs;
-use crate::model::job_input::parse_env_map;
+use crate::model::job_input::{normalize_tag, parse_env_map};
 use crate::service;
 use crate::validation::Fields;
 
 pub async fn list(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
     let query = Query::of(req);
-    let enabled = query.bool("enabled")?;
-    let job_type = query.get("type").map(str::to_string);
-    let list = app
-        .db
-        .call(move |c| jobs::list(c, enabled, job_type.as_deref()))
-        .await?;
+    let mut filter = jobs::JobFilter {
+        enabled: query.bool("enabled")?,
+        job_type: query.get("type").map(str::to_string),
+        tags: Vec::new(),
+    };
+    for text in query.list("tag") {
+        let tag = normalize_tag(text).map_err(|why| {
+            ApiError::bad_request(format!("query parameter tag: {why}"))
+        })?;
+        if !filter.tags.contains(&tag) {
+            filter.tags.push(tag);
+        }
+    }
+    let list = app.db.call(move |c| jobs::list(c, &filter)).await?;
     let views = service::jobs::views(app, list).await?;
     Ok(json_response(StatusCode::OK, &json!({ "jobs": views })))
 }

@@ -6,16 +6,29 @@ use hyper::Request;
 
 use super::error::ApiError;
 
-pub struct Query(HashMap<String, String>);
+/// The last value of each key, and every pair in order (for repeatable keys).
+pub struct Query(HashMap<String, String>, Vec<(String, String)>);
 
 impl Query {
     pub fn of<B>(req: &Request<B>) -> Query {
-        let pairs = req
+        let pairs: Vec<(String, String)> = req
             .uri()
             .query()
             .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
-        Query(pairs)
+        Query(pairs.iter().cloned().collect(), pairs)
+    }
+
+    /// Every value of a repeatable key, each also split at commas:
+    /// `?tag=a&tag=b` and `?tag=a,b` are the same; empty items are ignored.
+    pub fn list(&self, key: &str) -> Vec<&str> {
+        self.1
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {

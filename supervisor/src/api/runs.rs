@@ -10,7 +10,7 @@ use super::body::json_response;
 use super::error::{ApiError, ApiResult};
 use super::query::Query;
 use crate::app::App;
-use crate::db::runs::{self, HistoryFilter};
+use crate::db::history::{self, HistoryFilter};
 use crate::model::RunStatus;
 use crate::service;
 
@@ -35,13 +35,31 @@ pub async fn list(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
             }
         }
     }
+    let queued_from = query.time("from")?;
+    let queued_to = query.time("to")?;
+    if let (Some(from), Some(to)) = (queued_from, queued_to)
+        && from >= to
+    {
+        return Err(ApiError::bad_request(
+            "query parameter from must be earlier than to (runs queued in [from, to))",
+        ));
+    }
+    let error_contains = query.get("error").map(str::to_string);
+    if error_contains.as_ref().is_some_and(|e| e.chars().count() > 200) {
+        return Err(ApiError::bad_request(
+            "query parameter error must be at most 200 characters",
+        ));
+    }
     let filter = HistoryFilter {
         job_id: query.int("jobId")?,
         statuses,
         before: query.int("before")?,
+        queued_from,
+        queued_to,
+        error_contains,
         limit: limit as usize,
     };
-    let (list, next) = app.db.call(move |c| runs::history(c, &filter)).await?;
+    let (list, next) = app.db.call(move |c| history::history(c, &filter)).await?;
     let list: Vec<Value> = list.iter().map(|r| r.to_json()).collect();
     Ok(json_response(
         StatusCode::OK,

@@ -42,6 +42,9 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         action: Option<JobsAction>,
+        /// List only jobs with this tag (repeatable or comma-separated: all must match).
+        #[arg(long, value_name = "TAG")]
+        tag: Vec<String>,
         /// Print JSON (for scripts) instead of text for people.
         #[arg(long, global = true)]
         json: bool,
@@ -104,7 +107,11 @@ pub enum Command {
 #[derive(Subcommand)]
 pub enum JobsAction {
     /// List the jobs (the default).
-    List,
+    List {
+        /// Only jobs with this tag (repeatable or comma-separated: all must match).
+        #[arg(long, value_name = "TAG")]
+        tag: Vec<String>,
+    },
     /// Show one job.
     Show { job: String },
     /// Create a job from flags, a JSON file (--file) or JSON on stdin (-).
@@ -180,6 +187,10 @@ pub struct JobFlags {
     /// Create the job disabled.
     #[arg(long)]
     pub disabled: bool,
+    /// A tag (repeatable or comma-separated); replaces the job's tags on
+    /// edit, and `--tag ''` removes them all.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
 }
 
 #[derive(Args)]

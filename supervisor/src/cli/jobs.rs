@@ -10,9 +10,14 @@ use super::http::Client;
 use super::output::{Table, duration_of, local_time, print_json, schedule, text};
 use super::{Exit, exit, read_input};
 
-pub fn main(client: &Client, action: Option<JobsAction>, json: bool) -> anyhow::Result<bool> {
-    match action.unwrap_or(JobsAction::List) {
-        JobsAction::List => list(client, json)?,
+pub fn main(
+    client: &Client,
+    action: Option<JobsAction>,
+    tags: &[String],
+    json: bool,
+) -> anyhow::Result<bool> {
+    match action.unwrap_or(JobsAction::List { tag: Vec::new() }) {
+        JobsAction::List { tag } => list(client, &[tags, &tag[..]].concat(), json)?,
         JobsAction::Show { job } => {
             let job = resolve(client, &job)?;
             if json {
@@ -73,13 +78,23 @@ pub fn main(client: &Client, action: Option<JobsAction>, json: bool) -> anyhow::
     Ok(true)
 }
 
-fn list(client: &Client, json: bool) -> anyhow::Result<()> {
-    let jobs = client.get("/api/jobs")?;
+fn list(client: &Client, tags: &[String], json: bool) -> anyhow::Result<()> {
+    let mut path = String::from("/api/jobs");
+    if !tags.is_empty() {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for tag in split_tags(tags) {
+            query.append_pair("tag", &tag);
+        }
+        path = format!("{path}?{}", query.finish());
+    }
+    let jobs = client.get(&path)?;
     if json {
         print_json(&jobs["jobs"]);
         return Ok(());
     }
-    let mut table = Table::new(&[">ID", "ON", "TYPE", "SCHEDULE", "NEXT RUN", "LAST", "TITLE"]);
+    let mut table = Table::new(&[
+        ">ID", "ON", "TYPE", "SCHEDULE", "NEXT RUN", "LAST", "TITLE", "TAGS",
+    ]);
     for job in jobs["jobs"].as_array().into_iter().flatten() {
         table.row(vec![
             job["id"].to_string(),
@@ -89,6 +104,7 @@ fn list(client: &Client, json: bool) -> anyhow::Result<()> {
             local_time(&job["nextRunAt"]),
             text(&job["lastRun"]["status"]),
             text(&job["title"]),
+            tag_list(&job["tags"]),
         ]);
     }
     table.print();
@@ -256,7 +272,36 @@ fn apply_flags(
     if flags.disabled {
         set("enabled", json!(false));
     }
+    if !flags.tag.is_empty() {
+        set("tags", json!(split_tags(&flags.tag)));
+    }
     Ok(())
+}
+
+/// `--tag a --tag b,c` as the list `[a, b, c]` (empty items dropped).
+fn split_tags(flags: &[String]) -> Vec<String> {
+    flags
+        .iter()
+        .flat_map(|flag| flag.split(','))
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A job's tags for a table cell: `backup,nightly`, or `-` for none.
+fn tag_list(tags: &Value) -> String {
+    let tags: Vec<&str> = tags
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if tags.is_empty() {
+        "-".into()
+    } else {
+        tags.join(",")
+    }
 }
 
 /// `KEY=VALUE` pairs.
@@ -358,6 +403,7 @@ fn show(job: &Value) {
         ("timeout", duration_of(&job["timeoutMs"])),
         ("overlap", text(&job["overlap"])),
         ("catch up", text(&job["catchUp"])),
+        ("tags", tag_list(&job["tags"])),
         ("created", local_time(&job["createdAt"])),
         ("updated", local_time(&job["updatedAt"])),
     ] {

@@ -133,7 +133,7 @@ fn client_command(config: &Config, command: Command) -> anyhow::Result<bool> {
     }
     let client = http::Client::new(config)?;
     match command {
-        Command::Jobs { action, json } => jobs::main(&client, action, json),
+        Command::Jobs { action, json, tag } => jobs::main(&client, action, &tag, json),
         Command::Run(args) => runs::run(&client, args),
         Command::Runs {
             job,

@@ -7,7 +7,8 @@ use crate::time::{Millis, to_rfc3339};
 
 const COLUMNS: &str = "id, title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up, created_at, updated_at, anchor_at, managed_as,
     retry, stall_timeout_ms, long_run_ms, notify, ping_url,
-    executor_options";
+    executor_options,
+    (SELECT json_group_array(tag ORDER BY pos) FROM job_tags WHERE job_id = jobs.id)";
 
 fn json_col<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
@@ -47,6 +48,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Job> {
             .and_then(|text| serde_json::from_str(&text).ok()),
         ping_url: row.get(20)?,
         executor_options: json_col(row, 21)?,
+        tags: json_col(row, 22)?,
     })
 }
 
@@ -54,7 +56,47 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("job fields serialize")
 }
 
+/// Runs `write` as one unit (a savepoint: works inside or outside a
+/// transaction), so a job and its tags change together or not at all.
+fn atomically<T>(
+    conn: &Connection,
+    write: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("SAVEPOINT job_write")?;
+    match write() {
+        Ok(value) => {
+            conn.execute_batch("RELEASE job_write")?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO job_write; RELEASE job_write");
+            Err(e)
+        }
+    }
+}
+
+fn write_tags(conn: &Connection, id: i64, tags: &[String]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM job_tags WHERE job_id = ?1")?
+        .execute([id])?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO job_tags (job_id, pos, tag) VALUES (?1, ?2, ?3)")?;
+    for (pos, tag) in tags.iter().enumerate() {
+        insert.execute(params![id, pos as i64, tag])?;
+    }
+    Ok(())
+}
+
 pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::Result<Job> {
+    let id = atomically(conn, || {
+        insert_row(conn, fields, now)?;
+        let id = conn.last_insert_rowid();
+        write_tags(conn, id, &fields.tags)?;
+        Ok(id)
+    })?;
+    get(conn, id).map(|job| job.expect("just inserted"))
+}
+
+fn insert_row(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO jobs (title, type, body, schedule, enabled, cwd, env, timeout_ms, ai, overlap, catch_up,
                            created_at, updated_at, anchor_at, managed_as, retry, stall_timeout_ms, long_run_ms,
@@ -82,7 +124,7 @@ pub fn insert(conn: &Connection, fields: &JobFields, now: Millis) -> rusqlite::R
             to_json(&fields.executor_options),
         ],
     )?;
-    get(conn, conn.last_insert_rowid()).map(|job| job.expect("just inserted"))
+    Ok(())
 }
 
 /// Replaces the writable fields; `anchor_at` moves to `now` when
@@ -94,6 +136,22 @@ pub fn update(
     now: Millis,
     reanchor: bool,
 ) -> rusqlite::Result<Option<Job>> {
+    atomically(conn, || {
+        if update_row(conn, id, fields, now, reanchor)? > 0 {
+            write_tags(conn, id, &fields.tags)?;
+        }
+        Ok(())
+    })?;
+    get(conn, id)
+}
+
+fn update_row(
+    conn: &Connection,
+    id: i64,
+    fields: &JobFields,
+    now: Millis,
+    reanchor: bool,
+) -> rusqlite::Result<usize> {
     conn.execute(
         "UPDATE jobs SET title = ?2, type = ?3, body = ?4, schedule = ?5, enabled = ?6, cwd = ?7, env = ?8,
                          timeout_ms = ?9, ai = ?10, overlap = ?11, catch_up = ?12, updated_at = ?13,
@@ -125,8 +183,7 @@ pub fn update(
             fields.ping_url,
             to_json(&fields.executor_options),
         ],
-    )?;
-    get(conn, id)
+    )
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Job>> {
@@ -138,16 +195,35 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Job>> {
     .optional()
 }
 
-pub fn list(
-    conn: &Connection,
-    enabled: Option<bool>,
-    job_type: Option<&str>,
-) -> rusqlite::Result<Vec<Job>> {
+/// Which jobs `list` returns; `tags` empty = any, else jobs with every one.
+#[derive(Debug, Default)]
+pub struct JobFilter {
+    pub enabled: Option<bool>,
+    pub job_type: Option<String>,
+    pub tags: Vec<String>,
+}
+
+pub fn list(conn: &Connection, filter: &JobFilter) -> rusqlite::Result<Vec<Job>> {
+    // The tag filter reads the (tag, job_id) index: one range per tag,
+    // counted per job, so a job must carry all of them.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE (?1 IS NULL OR enabled = ?1) AND (?2 IS NULL OR type = ?2) ORDER BY id"
+        "SELECT {COLUMNS} FROM jobs
+         WHERE (?1 IS NULL OR enabled = ?1) AND (?2 IS NULL OR type = ?2)
+           AND (?3 = 0 OR id IN (SELECT job_id FROM job_tags
+                                 WHERE tag IN (SELECT value FROM json_each(?4))
+                                 GROUP BY job_id HAVING COUNT(*) = ?3))
+         ORDER BY id"
     ))?;
-    stmt.query_map(params![enabled, job_type], from_row)?
-        .collect()
+    stmt.query_map(
+        params![
+            filter.enabled,
+            filter.job_type,
+            filter.tags.len() as i64,
+            to_json(&filter.tags)
+        ],
+        from_row,
+    )?
+    .collect()
 }
 
 /// `(id, title)` of the enabled jobs.

@@ -140,6 +140,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN quiet INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE runs ADD COLUMN error_kind TEXT;
     ALTER TABLE runs ADD COLUMN session_id TEXT;",
+    // 10: job tags, one row per tag in the job's order (`pos`); `?tag=` on
+    // GET /api/jobs reads the (tag, job_id) index. History date ranges find
+    // their id window through `runs_by_queued` (ids follow queue time).
+    "CREATE TABLE job_tags (
+        job_id  INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        pos     INTEGER NOT NULL,
+        tag     TEXT NOT NULL,
+        PRIMARY KEY (job_id, pos)
+    ) WITHOUT ROWID;
+    CREATE INDEX job_tags_by_tag ON job_tags(tag, job_id);
+    CREATE INDEX runs_by_queued ON runs(queued_at);",
 ];
 
 pub fn apply(conn: &mut Connection) -> anyhow::Result<()> {

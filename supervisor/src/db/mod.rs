@@ -7,6 +7,7 @@
 
 pub mod channels;
 pub mod deliveries;
+pub mod history;
 pub mod jobs;
 mod migrations;
 pub mod runs;

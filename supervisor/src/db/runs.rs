@@ -1,6 +1,5 @@
-//! SQL for runs: insert, status changes, keyset-paginated history (one
-//! index range per status, merged, so every filter stays fast at a million
-//! rows), retention, and what crash recovery needs.
+//! SQL for runs: insert, status changes, retention, and what crash
+//! recovery needs (history pages are in `history.rs`).
 
 use std::collections::BTreeMap;
 
@@ -9,12 +8,12 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::model::{AiReport, Run, RunStatus, Trigger, Usage};
 use crate::time::Millis;
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "r.id, r.job_id, j.title, r.status, r.trigger, r.executor, r.scheduled_for, r.queued_at,
     r.started_at, r.finished_at, r.exit_code, r.error, r.log_bytes, r.usage,
     r.attempt, r.retry_of, r.not_before, r.retry_at, r.summary, r.quiet, r.error_kind, r.session_id";
 
-fn from_row(row: &Row) -> rusqlite::Result<Run> {
+pub(super) fn from_row(row: &Row) -> rusqlite::Result<Run> {
     let usage: Option<String> = row.get(13)?;
     Ok(Run {
         id: row.get(0)?,
@@ -104,77 +103,6 @@ pub fn env_overrides(conn: &Connection, id: i64) -> rusqlite::Result<BTreeMap<St
     Ok(text
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default())
-}
-
-pub struct HistoryFilter {
-    pub job_id: Option<i64>,
-    /// Empty = every status.
-    pub statuses: Vec<RunStatus>,
-    /// Keyset cursor: only runs with a smaller id.
-    pub before: Option<i64>,
-    pub limit: usize,
-}
-
-/// Newest first; also returns the cursor for the next page.
-pub fn history(
-    conn: &Connection,
-    filter: &HistoryFilter,
-) -> rusqlite::Result<(Vec<Run>, Option<i64>)> {
-    let before = filter.before.unwrap_or(i64::MAX);
-    let fetch = filter.limit as i64 + 1;
-    // One statement per filter shape so each uses its index: (id),
-    // (job_id, id), (status, id), (job_id, status, id). Several statuses
-    // are one index range each, merged: fast for rare and common alike.
-    let select = format!("SELECT {COLUMNS} FROM runs r JOIN jobs j ON j.id = r.job_id");
-    let mut runs: Vec<Run> = Vec::new();
-    match (filter.job_id, filter.statuses.is_empty()) {
-        (None, true) => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{select} WHERE r.id < ?1 ORDER BY r.id DESC LIMIT ?2"
-            ))?;
-            for run in stmt.query_map(params![before, fetch], from_row)? {
-                runs.push(run?);
-            }
-        }
-        (Some(job), true) => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{select} WHERE r.job_id = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3"
-            ))?;
-            for run in stmt.query_map(params![job, before, fetch], from_row)? {
-                runs.push(run?);
-            }
-        }
-        (None, false) => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{select} WHERE r.status = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3"
-            ))?;
-            for status in &filter.statuses {
-                for run in stmt.query_map(params![status.as_str(), before, fetch], from_row)? {
-                    runs.push(run?);
-                }
-            }
-        }
-        (Some(job), false) => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{select} WHERE r.job_id = ?1 AND r.status = ?2 AND r.id < ?3 ORDER BY r.id DESC LIMIT ?4"
-            ))?;
-            for status in &filter.statuses {
-                for run in stmt.query_map(params![job, status.as_str(), before, fetch], from_row)? {
-                    runs.push(run?);
-                }
-            }
-        }
-    }
-    if filter.statuses.len() > 1 {
-        runs.sort_unstable_by_key(|run| std::cmp::Reverse(run.id));
-    }
-    let next = if runs.len() > filter.limit {
-        runs.truncate(filter.limit);
-        runs.last().map(|r| r.id)
-    } else {
-        None
-    };
-    Ok((runs, next))
 }
 
 /// Process identity recorded when a run starts, for crash recovery.

@@ -67,6 +67,10 @@ pub struct JobOptions {
     /// `queue` (default), `skip` or `parallel`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlap: Option<String>,
+    /// Short labels for grouping and filtering: up to 20, each 1–32 of
+    /// `a-z 0-9 . _ -` (upper case is lowered). Replaces the job's tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     /// AI settings for `ai` jobs, any of: `mode` (`claude` | `codex`),
     /// `model`, `effort`, `permissionMode` (claude), `sandbox` (codex),
     /// and the guardrails the server documents (budgets, session).

@@ -102,6 +102,8 @@ pub struct Job {
     pub anchor_at: Millis,
     /// Its name in the jobs file of `backbeat import --sync`, if a sync manages it.
     pub managed_as: Option<String>,
+    /// Short lowercase labels, in the order given (see `job_input::parse_tags`).
+    pub tags: Vec<String>,
 }
 
 impl Job {
@@ -151,6 +153,7 @@ pub struct JobView {
     pub limits: JobLimits,
     pub notify: Option<super::NotifySettings>,
     pub ping_url: Option<String>,
+    pub tags: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
     pub next_run_at: Option<String>,
@@ -185,6 +188,7 @@ impl JobView {
             limits: job.limits,
             notify: job.notify,
             ping_url: job.ping_url,
+            tags: job.tags,
             created_at: to_rfc3339(job.created_at),
             updated_at: to_rfc3339(job.updated_at),
             next_run_at: next_run_at.map(to_rfc3339),

@@ -36,6 +36,7 @@ const WRITABLE: &[&str] = &[
     "longRunMs",
     "notify",
     "pingUrl",
+    "tags",
 ];
 /// Job fields the server computes: rejected on input, left out of an export.
 pub const READ_ONLY: &[&str] = &[
@@ -48,6 +49,9 @@ pub const READ_ONLY: &[&str] = &[
     "spentTodayUsd",
 ];
 const MAX_TITLE_CHARS: usize = 200;
+/// At most this many tags per job, each 1–`MAX_TAG_CHARS` of `[a-z0-9._-]`.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 32;
 
 /// What validation needs from the outside world.
 pub struct ValidationContext<'a> {
@@ -78,6 +82,7 @@ pub struct JobFields {
     pub managed_as: Option<String>,
     pub notify: Option<NotifySettings>,
     pub ping_url: Option<String>,
+    pub tags: Vec<String>,
 }
 
 impl JobFields {
@@ -100,6 +105,7 @@ impl JobFields {
             managed_as: None,
             notify: None,
             ping_url: None,
+            tags: Vec::new(),
         }
     }
 
@@ -127,6 +133,7 @@ impl JobFields {
             updated_at: at,
             anchor_at: at,
             managed_as: self.managed_as,
+            tags: self.tags,
         }
     }
 
@@ -148,6 +155,7 @@ impl JobFields {
             limits: job.limits,
             notify: job.notify.clone(),
             ping_url: job.ping_url.clone(),
+            tags: job.tags.clone(),
         }
     }
 
@@ -188,6 +196,7 @@ impl JobFields {
             managed_as: errors.take(parse_managed_as(&fields)),
             notify: errors.take(parse_notify(&fields, ctx.channel_ids)),
             ping_url: errors.take(parse_ping_url(&fields)),
+            tags: errors.take(parse_tags(&fields)),
         };
         if !job.job_type.is_empty() {
             errors.take(job.check_executor(ctx));
@@ -284,6 +293,9 @@ impl JobFields {
         }
         if fields.has("pingUrl") {
             job.ping_url = errors.take_or(parse_ping_url(&fields), job.ping_url);
+        }
+        if fields.has("tags") {
+            job.tags = errors.take_or(parse_tags(&fields), job.tags);
         }
         if executor_changed && errors.is_empty() {
             errors.take(job.check_executor(ctx));
@@ -450,6 +462,53 @@ fn parse_managed_as(fields: &Fields) -> Result<Option<String>, Invalid> {
         )),
         Some(name) => Ok(Some(name.to_string())),
     }
+}
+
+/// `tags`: a list (null = none). Each tag is trimmed and lowercased, then
+/// must be 1–32 characters of `a-z 0-9 . _ -`; repeats are dropped, the
+/// order kept.
+fn parse_tags(fields: &Fields) -> Result<Vec<String>, Invalid> {
+    let Some(items) = fields.opt_array("tags")? else {
+        return Ok(Vec::new());
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let field = format!("tags[{index}]");
+        let text = item
+            .as_str()
+            .ok_or_else(|| Invalid::wrong_type(field.clone(), "a string"))?;
+        let tag = normalize_tag(text).map_err(|why| Invalid::value(field, why))?;
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(Invalid::value(
+            "tags",
+            format!("has {} tags; a job can have at most {MAX_TAGS}", tags.len()),
+        ));
+    }
+    Ok(tags)
+}
+
+/// A tag as stored (trimmed, lowercase), or why `text` cannot be one.
+pub fn normalize_tag(text: &str) -> Result<String, String> {
+    let tag = text.trim().to_lowercase();
+    if tag.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if tag.chars().count() > MAX_TAG_CHARS {
+        return Err(format!(
+            "{text:?} is longer than {MAX_TAG_CHARS} characters"
+        ));
+    }
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
+    if !tag.chars().all(allowed) {
+        return Err(format!(
+            "{text:?} is not a tag: use letters a-z, digits and . _ - (upper case is lowered)"
+        ));
+    }
+    Ok(tag)
 }
 
 fn parse_timeout(fields: &Fields) -> Result<Option<i64>, Invalid> {

@@ -48,7 +48,7 @@ fn uses(job: &Job, channel_id: i64) -> bool {
 pub async fn list(app: &App) -> Result<Vec<Value>, DbError> {
     let (list, all_jobs) = app
         .db
-        .call(|c| Ok((channels::list(c)?, jobs::list(c, None, None)?)))
+        .call(|c| Ok((channels::list(c)?, jobs::list(c, &Default::default())?)))
         .await?;
     Ok(list.iter().map(|ch| view(app, ch, &all_jobs)).collect())
 }
@@ -56,7 +56,7 @@ pub async fn list(app: &App) -> Result<Vec<Value>, DbError> {
 async fn load(app: &App, id: i64) -> Result<(Channel, Vec<Job>), ChannelError> {
     let (channel, all_jobs) = app
         .db
-        .call(move |c| Ok((channels::get(c, id)?, jobs::list(c, None, None)?)))
+        .call(move |c| Ok((channels::get(c, id)?, jobs::list(c, &Default::default())?)))
         .await?;
     Ok((channel.ok_or(ChannelError::NotFound(id))?, all_jobs))
 }
@@ -100,7 +100,7 @@ pub async fn delete(app: &Arc<App>, id: i64) -> Result<(), ChannelError> {
                 return Ok(None);
             }
             let mut changed = Vec::new();
-            for mut job in jobs::list(&tx, None, None)? {
+            for mut job in jobs::list(&tx, &Default::default())? {
                 if let Some(notify) = job.notify.as_mut().filter(|n| n.channels.contains(&id)) {
                     notify.channels.retain(|c| *c != id);
                     jobs::set_notify(&tx, job.id, job.notify.as_ref(), now)?;

@@ -67,7 +67,7 @@ pub async fn recover(app: &Arc<App>) -> anyhow::Result<()> {
         );
     }
 
-    let all_jobs = app.db.call(|c| jobs::list(c, None, None)).await?;
+    let all_jobs = app.db.call(|c| jobs::list(c, &Default::default())).await?;
     let mut missed = Vec::new();
     let mut skipped = Vec::new();
     // With the scheduler disabled nothing is planned and nothing caught up.
