@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startServer, FIXTURES } from './lib/server.mjs';
 import { launch, newPage, login, visit } from './lib/browser.mjs';
+import { textMatches, urlMatches as urlMatchesOn } from './lib/wait.mjs';
 
 let server;
 let chrome;
@@ -29,26 +30,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Wait until the locator's text matches. */
-async function textMatches(locator, re, timeout = 10000) {
-  const end = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < end) {
-    last = (await locator.count()) ? await locator.first().textContent() : '';
-    if (re.test(last)) return last;
-    await page.waitForTimeout(50);
-  }
-  throw new Error(`text ${JSON.stringify(last)} never matched ${re}`);
-}
-
-/** Wait until the page URL (hash routes included) matches. */
-async function urlMatches(re, timeout = 10000) {
-  const end = Date.now() + timeout;
-  while (!re.test(page.url())) {
-    if (Date.now() > end) throw new Error(`URL ${page.url()} never matched ${re}`);
-    await page.waitForTimeout(50);
-  }
-}
+const urlMatches = (re, timeout) => urlMatchesOn(page, re, timeout);
 
 /** Open a run's detail page and wait until it shows that run. */
 async function openRun(id) {

@@ -9,6 +9,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { launch, newPage, login, visit } from './lib/browser.mjs';
+import { idle as idleOn, ownCentre, focused, boxesOverlap } from './lib/wait.mjs';
+
+/** Wait for no active run at all (the queue is shared by both sizes). */
+const idle = () => idleOn(server);
 
 let server;
 let chrome;
@@ -44,32 +48,6 @@ after(async () => {
   await chrome?.close();
   await server?.stop();
 });
-
-/** Wait for no active run at all (the queue is shared by both sizes). */
-async function idle() {
-  await server.until(async () => (await server.api('GET', '/runs?status=running,queued')).runs.length === 0, { timeout: 20000 });
-}
-
-/** Is the element the topmost one at its own centre (nothing covers it)? */
-async function ownCentre(locator) {
-  await locator.scrollIntoViewIfNeeded();
-  return locator.evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    return { hit: !!top && (top === el || el.contains(top)), what: top ? top.outerHTML.slice(0, 80) : 'nothing', right: r.right, width: window.innerWidth };
-  });
-}
-
-async function focused(page) {
-  return page.evaluate(() => {
-    const a = document.activeElement;
-    return a ? { tag: a.tagName, label: a.getAttribute('aria-label') || a.textContent.trim(), key: a.dataset.focusKey || '', action: a.dataset.action || '' } : null;
-  });
-}
-
-function boxesOverlap(a, b) {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
 
 const SIZES = [['laptop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]];
 

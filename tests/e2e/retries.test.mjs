@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { launch, newPage, login, visit } from './lib/browser.mjs';
+import { textMatches } from './lib/wait.mjs';
 
 let server;
 let chrome;
@@ -25,17 +26,6 @@ after(async () => {
   await chrome?.close();
   await server?.stop();
 });
-
-async function textMatches(locator, re, timeout = 10000) {
-  const end = Date.now() + timeout;
-  let last = '';
-  while (Date.now() < end) {
-    last = (await locator.count()) ? await locator.first().textContent() : '';
-    if (re.test(last)) return last;
-    await page.waitForTimeout(50);
-  }
-  throw new Error(`text ${JSON.stringify(last)} never matched ${re}`);
-}
 
 test('the editor saves retries, stall, long-run and catch-up', async () => {
   await visit(page, server, 'jobs/new', 'New job');

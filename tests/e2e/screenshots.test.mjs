@@ -29,22 +29,22 @@ before(async () => {
   const api = server.api;
   seed.build = await api('POST', '/jobs', {
     title: 'Build and test the app', type: 'script', body: COLOUR_SCRIPT,
-    schedule: { kind: 'cron', expr: '0 */6 * * *', timezone: 'Europe/Paris' }, env: { RUST_LOG: 'info' },
+    schedule: { kind: 'cron', expr: '0 */6 * * *', timezone: 'Europe/Paris' }, env: { RUST_LOG: 'info' }, tags: ['ci', 'daily'],
   });
   seed.backup = await api('POST', '/jobs', {
     title: 'Nightly notes backup', type: 'script',
     body: '# Archive ~/notes\nmkdir -p ~/backups\ntar czf ~/backups/notes-$(date +%F).tgz -C ~ notes\n',
-    schedule: { kind: 'cron', expr: '30 2 * * *' }, overlap: 'skip', catchUp: true,
+    schedule: { kind: 'cron', expr: '30 2 * * *' }, overlap: 'skip', catchUp: true, tags: ['backup', 'nightly'],
   });
   seed.flaky = await api('POST', '/jobs', {
     title: 'Check the VPN is up', type: 'script', body: 'echo "pinging gateway"\nexit 2\n',
-    schedule: { kind: 'cron', expr: '*/30 9-18 * * 1-5' },
+    schedule: { kind: 'cron', expr: '*/30 9-18 * * 1-5' }, tags: ['network'],
   });
   seed.ai = await api('POST', '/jobs', {
     title: 'Summarise yesterday’s commits', type: 'ai',
     body: 'Read the git log of the last day in this repository and write a short summary to notes/daily.md.',
     schedule: { kind: 'cron', expr: '0 9 * * 1-5', timezone: 'Europe/Paris' },
-    ai: { mode: 'claude', model: 'sonnet', effort: 'low', permissionMode: 'acceptEdits', sandbox: null },
+    ai: { mode: 'claude', model: 'sonnet', effort: 'low', permissionMode: 'acceptEdits', sandbox: null }, tags: ['ai', 'daily'],
   });
   seed.slow = await api('POST', '/jobs', {
     title: 'Re-index the photo library', type: 'script', body: 'echo "indexing…"\nsleep 120\n', schedule: { kind: 'manual' },
@@ -76,6 +76,7 @@ after(async () => {
 
 const PAGES = [
   ['jobs', 'Jobs', '[data-job-id] .strip a'],
+  ['jobs-tag-filter', 'Jobs', '[data-tag-chip="daily"][aria-pressed="true"]', '#/jobs?tag=daily'],
   ['jobs-new', 'New job', '[data-preview] ol li', '#/jobs/new'],
   ['job-edit-script', 'Edit job', '[data-preview] ol li', () => `#/jobs/${seed.build.id}/edit`],
   ['job-edit-ai', 'Edit job', '[data-section="ai"]', () => `#/jobs/${seed.ai.id}/edit`],
@@ -86,6 +87,7 @@ const PAGES = [
   ['run-detail-ai', null, '[data-usage]', () => `#/runs/${seed.aiRun.id}`],
   ['run-detail-live', null, '[data-run-status="running"]', () => `#/runs/${seed.slowRun.id}`],
   ['history', 'History', '[data-history] tr[data-run-id]'],
+  ['history-filtered', 'History', '[data-history] tr[data-run-id]', '#/history?error=exit+code&status=failure'],
   ['calendar-month', 'Calendar', '.occ', '#/calendar'],
   ['calendar-week', 'Calendar', '.occ', '#/calendar?view=week'],
   ['preferences', 'Preferences', '[data-pref]'],
@@ -128,7 +130,7 @@ describe('screenshots', { concurrency: true }, () => {
       });
       try {
         await login(page, server);
-        for (const [name, heading, ready, route] of PAGES.filter(([n]) => ['jobs', 'job-edit-script', 'job-page', 'run-detail', 'runs', 'history', 'calendar-month'].includes(n))) {
+        for (const [name, heading, ready, route] of PAGES.filter(([n]) => ['jobs', 'jobs-tag-filter', 'job-edit-script', 'job-page', 'run-detail', 'runs', 'history', 'history-filtered', 'calendar-month'].includes(n))) {
           const hash = typeof route === 'function' ? route() : route || `#/${name}`;
           await page.goto(`${server.url}/${hash}`);
           if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();

@@ -19,9 +19,25 @@ export function hashFor(path, query = {}) {
   return `#/${path}${s ? `?${s}` : ''}`;
 }
 
+let quiet = null;
+
+/**
+ * Records `hash` in the address bar (replacing the entry) without
+ * re-mounting the page: for filters a page applies itself. The router
+ * treats it as the current route.
+ */
+export function setHashQuietly(hash) {
+  if (quiet) quiet(hash);
+  else history.replaceState(null, '', hash);
+}
+
 export function createRouter(main, resolve, onRoute) {
   let current = null;
   let currentHash = null;
+  quiet = (hash) => {
+    history.replaceState(null, '', hash);
+    currentHash = location.hash;
+  };
   let generation = 0;
 
   async function render() {

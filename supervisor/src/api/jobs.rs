@@ -23,9 +23,8 @@ pub async fn list(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
         tags: Vec::new(),
     };
     for text in query.list("tag") {
-        let tag = normalize_tag(text).map_err(|why| {
-            ApiError::bad_request(format!("query parameter tag: {why}"))
-        })?;
+        let tag = normalize_tag(text)
+            .map_err(|why| ApiError::bad_request(format!("query parameter tag: {why}")))?;
         if !filter.tags.contains(&tag) {
             filter.tags.push(tag);
         }

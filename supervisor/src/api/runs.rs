@@ -45,7 +45,10 @@ pub async fn list(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
         ));
     }
     let error_contains = query.get("error").map(str::to_string);
-    if error_contains.as_ref().is_some_and(|e| e.chars().count() > 200) {
+    if error_contains
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 200)
+    {
         return Err(ApiError::bad_request(
             "query parameter error must be at most 200 characters",
         ));

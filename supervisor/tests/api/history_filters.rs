@@ -44,7 +44,11 @@ fn a_queue_time_window_keeps_the_runs_queued_inside_it() {
     assert_eq!(page(&server, &format!("from={}", at(2))).0, [id(3), id(2)]);
     assert_eq!(page(&server, &format!("to={}", at(1))).0, [id(0)]);
     assert_eq!(
-        page(&server, &format!("from={}&jobId={job}&status=success", at(3))).0,
+        page(
+            &server,
+            &format!("from={}&jobId={job}&status=success", at(3))
+        )
+        .0,
         [id(3)],
         "with the other filters"
     );
@@ -71,14 +75,23 @@ fn error_search_ignores_case_and_combines_with_filters() {
     let disk = server.script_job("echo 'No space left on Device' >&2; exit 3");
     let other = server.script_job("exit 4");
     let ok = server.script_job("true");
-    let full = server.wait_finished(server.run_now(disk))["id"].as_i64().unwrap();
-    let four = server.wait_finished(server.run_now(other))["id"].as_i64().unwrap();
+    let full = server.wait_finished(server.run_now(disk))["id"]
+        .as_i64()
+        .unwrap();
+    let four = server.wait_finished(server.run_now(other))["id"]
+        .as_i64()
+        .unwrap();
     server.wait_finished(server.run_now(ok));
-    let three = server.wait_finished(server.run_now(disk))["id"].as_i64().unwrap();
+    let three = server.wait_finished(server.run_now(disk))["id"]
+        .as_i64()
+        .unwrap();
 
     assert_eq!(page(&server, "error=EXIT%20CODE").0, [three, four, full]);
     assert_eq!(page(&server, "error=code%203").0, [three, full]);
-    assert_eq!(page(&server, &format!("error=code&jobId={other}")).0, [four]);
+    assert_eq!(
+        page(&server, &format!("error=code&jobId={other}")).0,
+        [four]
+    );
     assert_eq!(
         page(&server, "error=code&status=success").0,
         Vec::<i64>::new()
@@ -90,7 +103,10 @@ fn error_search_ignores_case_and_combines_with_filters() {
     assert!(page(&server, "error=nothing%20like%20this").0.is_empty());
     let (first, next) = page(&server, "error=exit&limit=2");
     assert_eq!(first, [three, four]);
-    assert_eq!(page(&server, &format!("error=exit&limit=2&before={next}")).0, [full]);
+    assert_eq!(
+        page(&server, &format!("error=exit&limit=2&before={next}")).0,
+        [full]
+    );
 }
 
 #[test]
@@ -116,7 +132,11 @@ fn an_error_search_over_many_runs_is_bounded_and_pages_on() {
                 _ if i % 2 == 0 => Some("exit code 1"),
                 _ => None,
             };
-            let status = if error.is_some() { "failure" } else { "success" };
+            let status = if error.is_some() {
+                "failure"
+            } else {
+                "success"
+            };
             insert
                 .execute(rusqlite::params![job, status, 1_700_000_000_000 + i, error])
                 .unwrap();

@@ -61,7 +61,11 @@ fn invalid_tags_name_the_item_and_what_is_allowed() {
     };
     let reply = create(json!(["ok", "has space"]));
     reply.assert_error(422, "validation_failed", Some("tags[1]"));
-    assert!(reply.body.contains("a-z"), "says what is allowed: {}", reply.body);
+    assert!(
+        reply.body.contains("a-z"),
+        "says what is allowed: {}",
+        reply.body
+    );
 
     create(json!(["ok", ""])).assert_error(422, "validation_failed", Some("tags[1]"));
     create(json!(["x".repeat(33)])).assert_error(422, "validation_failed", Some("tags[0]"));
@@ -76,7 +80,10 @@ fn invalid_tags_name_the_item_and_what_is_allowed() {
     let ok: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
     assert_eq!(create(json!(ok)).status, 201, "20 tags are fine");
     assert_eq!(
-        server.get("/api/jobs").json()["jobs"].as_array().unwrap().len(),
+        server.get("/api/jobs").json()["jobs"]
+            .as_array()
+            .unwrap()
+            .len(),
         5,
         "nothing invalid was stored"
     );
@@ -93,10 +100,17 @@ fn the_tag_filter_keeps_jobs_with_every_tag_given() {
     ] {
         server.create_job(json!({"title": title, "body": "true", "tags": tags}));
     }
-    assert_eq!(titles(&server, "?tag=backup"), ["db backup", "files backup"]);
+    assert_eq!(
+        titles(&server, "?tag=backup"),
+        ["db backup", "files backup"]
+    );
     assert_eq!(titles(&server, "?tag=backup&tag=db"), ["db backup"]);
     assert_eq!(titles(&server, "?tag=db,backup"), ["db backup"]);
-    assert_eq!(titles(&server, "?tag=DB"), ["db backup", "db vacuum"], "any case");
+    assert_eq!(
+        titles(&server, "?tag=DB"),
+        ["db backup", "db vacuum"],
+        "any case"
+    );
     assert!(titles(&server, "?tag=nothing-has-this").is_empty());
     assert_eq!(
         titles(&server, "?tag=db&enabled=true"),
@@ -129,12 +143,17 @@ fn tags_travel_through_export_import_and_the_cli() {
     let listing = backbeat(&second, &["jobs", "--tag", "nightly"]);
     let out = &listing.ok().stdout;
     assert!(out.contains("TAGS"), "{out}");
-    assert!(out.contains("tagged") && out.contains("backup,nightly"), "{out}");
+    assert!(
+        out.contains("tagged") && out.contains("backup,nightly"),
+        "{out}"
+    );
     assert!(!out.contains("Example"), "only tagged jobs: {out}");
 
     let added = backbeat(
         &second,
-        &["jobs", "add", "--title", "from cli", "--body", "true", "--tag", "Ops,db"],
+        &[
+            "jobs", "add", "--title", "from cli", "--body", "true", "--tag", "Ops,db",
+        ],
     );
     added.ok();
     assert_eq!(titles(&second, "?tag=ops"), ["from cli"]);

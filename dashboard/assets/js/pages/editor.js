@@ -21,6 +21,7 @@ import { optionsForm } from '../ui/options-form.js';
 import { aboutCard } from '../ui/job-about.js';
 import { retryLimits } from '../ui/retry-limits.js';
 import { notifyEditor } from '../ui/notify-editor.js';
+import { parseTags } from '../ui/tags.js';
 
 const UNITS = [['s', 1000], ['min', 60000], ['h', 3600000]];
 
@@ -34,7 +35,7 @@ const BLANK = {
   title: '', type: 'script', body: '', schedule: { kind: 'cron', expr: '0 3 * * *' },
   enabled: true, cwd: null, env: {}, timeoutMs: null, ai: null, overlap: 'queue', catchUp: 'none',
   retry: null, stallTimeoutMs: null, longRunMs: null,
-  executorOptions: {},
+  executorOptions: {}, tags: [],
 };
 
 function option(value, label, selected) {
@@ -91,6 +92,18 @@ export default async function editorPage(main, { id }) {
     types.map((t) => option(t.type, `${t.label}${t.available || !executors.length ? '' : ' (not installed)'}`, start.type)));
   const typeField = field({ label: 'Type', input: type, name: 'type', hint: '' });
   errors.register('type', typeField.querySelector('.error'), type);
+
+  const tagsInput = h('input', {
+    class: 'input mono', type: 'text', name: 'tags', placeholder: 'backup, nightly', spellcheck: 'false', autocomplete: 'off', 'data-tags-input': '',
+  });
+  const tagsField = field({ label: 'Tags', input: tagsInput, name: 'tags', hint: 'Separate with commas or spaces; letters, digits and . _ - (lowercased). Filter the jobs list by them.' });
+  errors.register('tags', tagsField.querySelector('.error'), tagsInput);
+  errors.addResolver((path) => (/^tags(\[\d+\])?$/.test(path) ? 'tags' : null));
+  tagsInput.addEventListener('input', () => {
+    const { error } = parseTags(tagsInput.value);
+    if (error) errors.show('tags', error);
+    else errors.clearOne('tags');
+  });
 
   const bodyId = uid('body');
   const body = codeEditor({ id: bodyId, value: start.body, language: start.type === 'script' ? 'shell' : 'prose' });
@@ -154,7 +167,7 @@ export default async function editorPage(main, { id }) {
     h('section', { class: 'form-section' },
       h('h2', null, 'Job'),
       h('div', { class: 'fields', style: { gridTemplateColumns: 'minmax(0,2fr) minmax(0,1fr)' } }, titleField, typeField),
-      bodyField),
+      bodyField, tagsField),
     h('section', { class: 'form-section' }, h('h2', null, 'Schedule'), schedule.el),
     execSection,
     limits.el,
@@ -184,6 +197,7 @@ export default async function editorPage(main, { id }) {
 
   // --- populate -----------------------------------------------------------------------------------------
   title.value = start.title;
+  tagsInput.value = (start.tags || []).join(', ');
   schedule.value = start.schedule;
   cwd.value = start.cwd || '';
   setTimeoutMs(start.timeoutMs);
@@ -258,6 +272,7 @@ export default async function editorPage(main, { id }) {
       enabled: enabled.checked,
       ai: t === 'ai' ? ai.value : null,
       executorOptions: options.value,
+      tags: parseTags(tagsInput.value).tags,
     };
     return p;
   }
@@ -308,6 +323,8 @@ export default async function editorPage(main, { id }) {
     if (p.schedule.kind === 'cron' && !p.schedule.expr) focusEl = focusEl || errors.show('schedule.expr', 'Enter a cron expression or pick a preset.');
     if (p.schedule.kind === 'once' && !p.schedule.at) focusEl = focusEl || errors.show('schedule.at', 'Pick the date and time to run at.');
     if (p.timeoutMs !== null && !(p.timeoutMs >= 1000 && p.timeoutMs <= 604800000)) focusEl = focusEl || errors.show('timeoutMs', 'The timeout must be between 1 s and 7 days.');
+    const tagsError = parseTags(tagsInput.value).error;
+    if (tagsError) focusEl = focusEl || errors.show('tags', tagsError);
     const optionsError = options.el.hidden ? null : options.localError();
     if (optionsError) focusEl = focusEl || optionsError;
     if (env.hasLocalErrors()) focusEl = focusEl || env.el.querySelector('[aria-invalid="true"]');

@@ -1,6 +1,8 @@
-// History (#/history?status=a,b&jobId=N&before=X): finished and active runs,
-// newest first, filtered by status (multi-select) and job, with keyset
-// paging ("Newest", "← Newer", "Older →"). The filters live in the URL.
+// History (#/history?status=a,b&jobId=N&from=D&to=D&error=T&before=X):
+// finished and active runs, newest first, filtered by status
+// (multi-select), job, the days they were queued (in the browser's zone,
+// sent as instants) and text in their error, with keyset paging
+// ("Newest", "← Newer", "Older →"). The filters live in the URL.
 
 import { get, qs } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
@@ -14,6 +16,17 @@ import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
 import { resultCell, rowClass } from '../ui/run-summary.js';
 
 const PAGE = 50;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** "2026-11-23" → the instant that local day starts (+ `days`). */
+function dayStart(day, days = 0) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d + days);
+}
+
+// The control that had focus when a filter changed, focused again after
+// the page re-mounts with the new filters.
+let refocus = null;
 
 export default async function historyPage(main, { query }) {
   setTitle('History');
@@ -24,11 +37,28 @@ export default async function historyPage(main, { query }) {
   const wanted = (run) => !statuses.length || statuses.includes(shownStatus(run));
   const jobId = /^\d+$/.test(query.jobId || '') ? Number(query.jobId) : null;
   const before = /^\d+$/.test(query.before || '') ? Number(query.before) : null;
+  const fromDay = DAY.test(query.from || '') ? query.from : '';
+  const toDay = DAY.test(query.to || '') ? query.to : '';
+  const errorText = (query.error || '').trim();
+  const fromAt = fromDay ? dayStart(fromDay) : null;
+  const toAt = toDay ? dayStart(toDay, 1) : null;
+  const badRange = fromAt && toAt && fromAt >= toAt;
+  const inRange = (run) => (!fromAt || Date.parse(run.queuedAt) >= fromAt.getTime())
+    && (!toAt || Date.parse(run.queuedAt) < toAt.getTime());
+  const errorHit = (run) => !errorText || (run.error || '').toLowerCase().includes(errorText.toLowerCase());
+  const filtered = statuses.length || jobId !== null || fromDay || toDay || errorText;
   // Cursors of the pages we came through, so "← Newer" can step back.
   const trail = (query.trail || '').split('.').filter((x) => /^\d+$/.test(x));
 
   function go(changes) {
-    const next = { status: statuses.join(','), jobId: jobId ?? '', before: before ?? '', trail: trail.join('.'), ...changes };
+    const next = {
+      status: statuses.join(','), jobId: jobId ?? '', from: fromDay, to: toDay, error: errorText,
+      before: before ?? '', trail: trail.join('.'), ...changes,
+    };
+    const active = document.activeElement;
+    refocus = active && active.dataset && Object.keys(active.dataset).length
+      ? Object.keys(active.dataset).map((k) => `[data-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}${active.dataset[k] ? `="${CSS.escape(active.dataset[k])}"` : ''}]`).join('')
+      : null;
     location.hash = hashFor('history', next);
   }
 
@@ -43,7 +73,21 @@ export default async function historyPage(main, { query }) {
   const jobSelect = h('select', { class: 'input', 'aria-label': 'Job', 'data-job-filter': '', style: { width: 'auto', minWidth: '14rem' } },
     h('option', { value: '' }, 'All jobs'));
   jobSelect.addEventListener('change', () => go({ jobId: jobSelect.value, before: '', trail: '' }));
-  const clear = h('a', { href: '#/history', class: 'small', hidden: !statuses.length && jobId === null }, 'Clear filters');
+  const fromInput = h('input', { class: 'input', type: 'date', value: fromDay, max: toDay || null, 'aria-label': 'Queued from (first day)', 'data-from': '' });
+  const toInput = h('input', { class: 'input', type: 'date', value: toDay, min: fromDay || null, 'aria-label': 'Queued until (last day)', 'data-to': '' });
+  fromInput.addEventListener('change', () => go({ from: fromInput.value, before: '', trail: '' }));
+  toInput.addEventListener('change', () => go({ to: toInput.value, before: '', trail: '' }));
+  const errorInput = h('input', {
+    class: 'input', type: 'search', value: errorText, placeholder: 'Text in the error…', 'aria-label': 'Search in errors', 'data-error-search': '',
+  });
+  const errorForm = h('form', { role: 'search', 'data-error-form': '' }, errorInput);
+  errorForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go({ error: errorInput.value.trim(), before: '', trail: '' });
+  });
+  errorInput.addEventListener('search', () => { if (!errorInput.value && errorText) go({ error: '', before: '', trail: '' }); });
+  const label = (text) => h('span', { class: 'label', style: { fontWeight: 600, fontSize: '0.82rem', color: 'var(--text-2)' } }, text);
+  const clear = h('a', { href: '#/history', class: 'small', hidden: !filtered }, 'Clear filters');
 
   const tbody = h('tbody', { 'data-history': '' }, h('tr', null, h('td', { colspan: 8 }, loading())));
   const newest = h('button', { class: 'btn sm', type: 'button', disabled: before === null, 'data-newest': '' }, 'Newest');
@@ -57,8 +101,13 @@ export default async function historyPage(main, { query }) {
       h('div', { class: 'filters' },
         h('fieldset', null, h('legend', null, 'Status'),
           h('div', { class: 'status-filter' }, checks.map((c) => h('label', null, c, h('span', null, c.value))))),
-        h('div', { class: 'field' }, h('span', { class: 'label', style: { fontWeight: 600, fontSize: '0.82rem', color: 'var(--text-2)' } }, 'Job'), jobSelect),
-        clear)),
+        h('div', { class: 'field' }, label('Job'), jobSelect),
+        h('div', { class: 'field' }, label('Queued between'),
+          h('div', { class: 'history-dates' }, fromInput, h('span', { 'aria-hidden': 'true' }, '–'), toInput)),
+        h('div', { class: 'field' }, label('Error contains'), errorForm),
+        clear),
+      badRange ? h('p', { class: 'error', role: 'alert', style: { padding: '0 1rem 0.8rem' }, 'data-range-error': '' },
+        'The first day is after the last day: pick a range that starts before it ends.') : null),
     h('section', { class: 'card section' },
       h('div', { class: 'table-wrap' }, h('table', { class: 'table phone-stack' },
         h('thead', null, h('tr', null,
@@ -66,6 +115,12 @@ export default async function historyPage(main, { query }) {
             h('th', { class: i === 5 || i === 6 ? 'num' : null }, t)))),
         tbody)),
       h('div', { class: 'pager' }, info, newest, newer, older)));
+
+  if (refocus) {
+    const again = main.querySelector(refocus);
+    refocus = null;
+    if (again) again.focus();
+  }
 
   newest.addEventListener('click', () => go({ before: '', trail: '' }));
   newer.addEventListener('click', () => {
@@ -102,14 +157,18 @@ export default async function historyPage(main, { query }) {
 
   let shown = [];
   try {
-    const res = await get(`/runs${qs({ limit: PAGE, before, status: apiStatuses, jobId })}`);
+    if (badRange) throw new Error('No runs shown: the date range is reversed.');
+    const res = await get(`/runs${qs({
+      limit: PAGE, before, status: apiStatuses, jobId,
+      from: fromAt ? fromAt.toISOString() : null, to: toAt ? toAt.toISOString() : null, error: errorText,
+    })}`);
     await jobsLoaded;
     shown = res.runs.filter(wanted);
     replace(tbody, shown.length ? shown.map(row)
       : h('tr', null, h('td', { colspan: 8 }, h('div', { class: 'empty' },
-        h('h2', null, 'No runs'), h('p', null, statuses.length || jobId !== null ? 'No run matches these filters.' : 'Runs appear here once jobs have run.')))));
+        h('h2', null, 'No runs'), h('p', null, filtered ? 'No run matches these filters.' : 'Runs appear here once jobs have run.')))));
     info.textContent = shown.length ? `${shown.length} run${shown.length === 1 ? '' : 's'}${before !== null ? ` older than #${before}` : ''}` : '';
-    if (!shown.length && res.runs.length && res.nextBefore != null) info.textContent = 'None on this page; older runs may match.';
+    if (!shown.length && res.nextBefore != null) info.textContent = 'None on this page; older runs may match.';
     older.disabled = res.nextBefore === null || res.nextBefore === undefined;
     older.onclick = () => go({ before: res.nextBefore, trail: [...trail, ...(before !== null ? [before] : [])].join('.') });
   } catch (e) {
@@ -118,7 +177,7 @@ export default async function historyPage(main, { query }) {
 
   // Keep visible rows current; new runs appear on the first page.
   const off = on('run', (run) => {
-    const matches = wanted(run) && (jobId === null || run.jobId === jobId);
+    const matches = wanted(run) && (jobId === null || run.jobId === jobId) && inRange(run) && errorHit(run);
     const existing = tbody.querySelector(`tr[data-run-id="${run.id}"]`);
     if (existing) {
       if (matches) existing.replaceWith(row(run));

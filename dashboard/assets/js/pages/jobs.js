@@ -1,6 +1,8 @@
-// Jobs page (#/jobs): every job with type, schedule in words, next run,
-// last run, a strip of recent outcomes, enable toggle, run now, edit and
-// delete. Kept live from /api/events (job, job-deleted, run).
+// Jobs page (#/jobs?tag=a,b): every job with type, tags, schedule in
+// words, next run, last run, a strip of recent outcomes, enable toggle,
+// run now, edit and delete; a text search and tag filter chips (a job must
+// carry every chosen tag; the choice lives in the URL). Kept live from
+// /api/events (job, job-deleted, run).
 
 import { get, post, patch, del, qs } from '../api.js';
 import { h, replace, setTitle, loading } from '../dom.js';
@@ -16,9 +18,11 @@ import { fmtAbs } from '../time.js';
 import { retryingEl } from '../ui/retry-chain.js';
 import { busy } from '../ui/busy.js';
 import { runStartedToast } from '../ui/run-actions.js';
+import { tagChips, tagFilter, hasTags } from '../ui/tags.js';
+import { hashFor, setHashQuietly } from '../router.js';
 
 /** One job's card; update(job) and addRun(run) keep it current. */
-function jobRow(initial) {
+function jobRow(initial, onPickTag) {
   let job = initial;
   let runs = [];
   let shown = false; // described and strip loaded once it scrolls into view
@@ -30,6 +34,7 @@ function jobRow(initial) {
   const titleLink = h('a', { class: 'job-title' });
   const meta = h('div', { class: 'job-meta' });
   const retrying = h('span', { class: 'job-retrying' });
+  const tagsBox = h('div', { class: 'job-tag-row' });
   const desc = h('div', { class: 'desc' });
   const next = h('div', { class: 'next' });
   const strip = h('div', { class: 'job-strip' });
@@ -38,7 +43,7 @@ function jobRow(initial) {
   const delBtn = h('button', { class: 'btn sm ghost danger', type: 'button', 'data-action': 'delete' }, icon('trash'));
   const el = h('article', { class: 'card job', 'data-job-id': job.id },
     toggleBox, manualMark,
-    h('div', { class: 'job-main' }, titleLink, meta, retrying),
+    h('div', { class: 'job-main' }, titleLink, meta, tagsBox, retrying),
     h('div', { class: 'job-schedule' }, desc, next),
     strip,
     h('div', { class: 'job-actions' }, runBtn, editBtn, delBtn));
@@ -111,6 +116,8 @@ function jobRow(initial) {
         : null,
       job.usageTotals && job.usageTotals.costUsd != null
         ? h('span', { title: `${job.usageTotals.runs} AI runs kept` }, `· $${job.usageTotals.costUsd.toFixed(2)}`) : null);
+    replace(tagsBox, tagChips(job.tags, onPickTag));
+    tagsBox.hidden = !(job.tags && job.tags.length);
     desc.textContent = scheduleFallback(job.schedule);
     const sched = job.schedule;
     if (shown) describeSchedule(sched).then((text) => { if (job.schedule === sched) desc.textContent = text; });
@@ -178,12 +185,15 @@ export default async function jobsPage(main, { query }) {
     h('h2', null, 'No jobs yet'),
     h('p', null, 'A job is a shell script or an AI instruction that runs on a schedule or when you start it.'),
     h('a', { class: 'btn primary', href: '#/jobs/new' }, icon('plus'), 'Create your first job'));
-  const noMatch = h('p', { class: 'muted', hidden: true }, 'No job matches the filter.');
+  const noMatch = h('p', { class: 'muted', hidden: true, 'data-no-match': '' }, 'No job matches the filter.');
+  let chosenTags = (query.tag || '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const filterBar = tagFilter(toggleTag);
   replace(main,
     h('div', { class: 'page-head' },
       h('h1', null, 'Jobs'),
       h('a', { class: 'btn primary', href: '#/jobs/new', 'data-new-job': '' }, icon('plus'), 'New job', h('kbd', null, 'n'))),
     h('div', { class: 'toolbar' }, search, h('span', { class: 'muted small', id: 'jobs-summary' })),
+    filterBar.el,
     list, empty, noMatch);
   list.append(loading());
 
@@ -195,7 +205,15 @@ export default async function jobsPage(main, { query }) {
     const enabled = all.filter((j) => j.enabled).length;
     summary.textContent = all.length ? `${all.length} job${all.length === 1 ? '' : 's'}, ${enabled} enabled` : '';
     empty.hidden = all.length > 0;
+    filterBar.render([...new Set(all.flatMap((j) => j.tags || []))], chosenTags);
     applyFilter();
+  }
+
+  /** Chip pressed (filter bar or a job's own tag): add or remove it. */
+  function toggleTag(tag) {
+    chosenTags = chosenTags.includes(tag) ? chosenTags.filter((t) => t !== tag) : [...chosenTags, tag];
+    setHashQuietly(hashFor('jobs', { tag: chosenTags.join(',') }));
+    refreshSummary();
   }
 
   function applyFilter() {
@@ -203,17 +221,25 @@ export default async function jobsPage(main, { query }) {
     let shown = 0;
     for (const r of rows.values()) {
       const j = r.job;
-      const hit = !q || [j.title, j.type, j.body || ''].some((t) => t.toLowerCase().includes(q));
+      const hit = (!q || [j.title, j.type, j.body || '', ...(j.tags || [])].some((t) => t.toLowerCase().includes(q)))
+        && hasTags(j, chosenTags);
       r.el.hidden = !hit;
       if (hit) shown += 1;
     }
-    noMatch.hidden = !(q && rows.size && !shown);
+    noMatch.hidden = !((q || chosenTags.length) && rows.size && !shown);
+    summary.dataset.shown = String(shown);
+    const all = summary.textContent.replace(/ · \d+ shown$/, '');
+    summary.textContent = (q || chosenTags.length) && all ? `${all} · ${shown} shown` : all;
   }
   search.addEventListener('input', applyFilter);
   search.addEventListener('keydown', (e) => { if (e.key === 'Escape') { search.value = ''; applyFilter(); search.blur(); } });
 
   function addRow(job) {
-    const row = jobRow(job);
+    const row = jobRow(job, (tag) => {
+      if (!chosenTags.includes(tag)) toggleTag(tag);
+      const chip = filterBar.el.querySelector(`[data-tag-chip="${CSS.escape(tag)}"]`);
+      if (chip) chip.focus();
+    });
     rows.set(job.id, row);
     list.append(row.el);
     return row;
