@@ -93,7 +93,7 @@ fn list(client: &Client, tags: &[String], json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut table = Table::new(&[
-        ">ID", "ON", "TYPE", "SCHEDULE", "NEXT RUN", "LAST", "TITLE", "TAGS",
+        ">ID", "ON", "TYPE", "SCHEDULE", "NEXT RUN", "LAST", "TAGS", "TITLE",
     ]);
     for job in jobs["jobs"].as_array().into_iter().flatten() {
         table.row(vec![
@@ -103,8 +103,8 @@ fn list(client: &Client, tags: &[String], json: bool) -> anyhow::Result<()> {
             schedule(&job["schedule"]),
             local_time(&job["nextRunAt"]),
             text(&job["lastRun"]["status"]),
-            text(&job["title"]),
             tag_list(&job["tags"]),
+            text(&job["title"]),
         ]);
     }
     table.print();
