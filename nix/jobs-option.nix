@@ -75,6 +75,11 @@ let
         default = "none";
         description = "Occurrences missed while Backbeat was down: none run, the latest runs, or all run (at most 10).";
       };
+      tags = mkOption {
+        type = types.listOf (types.strMatching "[A-Za-z0-9._-]{1,32}");
+        default = [ ];
+        description = "Labels to filter jobs by (`backbeat jobs --tag`, the dashboard's chips); stored lowercased, at most 20.";
+      };
     };
   };
 in

@@ -11,7 +11,7 @@ use super::args::ImportArgs;
 use super::http::Client;
 use super::output::print_json;
 use super::{Exit, channels, crontab, exit, read_input, sync};
-use crate::model::job_input::READ_ONLY;
+use crate::model::job_input::{READ_ONLY, normalize_tag};
 
 /// A job as an export holds it: its writable fields only.
 pub fn portable(job: &Value) -> Value {
@@ -162,6 +162,8 @@ impl Change {
                 // The server completes a retry policy with its defaults:
                 // only the parts given need to match.
                 "retry" => !covers(&existing["retry"], value),
+                // The server stores tags trimmed, lowercased, without repeats.
+                "tags" => !same(&existing["tags"], &stored_tags(value)),
                 _ => !same(&existing[key.as_str()], value),
             })
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -183,6 +185,29 @@ impl Change {
             action: Action::Failed(why),
         }
     }
+}
+
+/// A `tags` value as the server would store it (unchanged if it cannot be).
+fn stored_tags(wanted: &Value) -> Value {
+    let Some(items) = wanted.as_array() else {
+        return if wanted.is_null() {
+            json!([])
+        } else {
+            wanted.clone()
+        };
+    };
+    let mut tags: Vec<String> = Vec::new();
+    for item in items {
+        match item.as_str().map(normalize_tag) {
+            Some(Ok(tag)) => {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+            _ => return wanted.clone(),
+        }
+    }
+    json!(tags)
 }
 
 /// Equal as JSON, with an object's null field the same as a missing one.

@@ -371,7 +371,7 @@ fn the_nix_modules_jobs_file_syncs() {
           nightly-backup = {{ title = "Nightly backup"; type = "script"; body = "restic backup ~/notes";
             schedule = {{ kind = "cron"; expr = "0 3 * * *"; timezone = "Europe/Paris"; }};
             enabled = true; cwd = null; env = {{ RESTIC_REPOSITORY = "/b"; }}; timeoutMs = 3600000;
-            overlap = "queue"; catchUp = "none"; retry = {{ attempts = 2; }}; _module = {{ args = {{ }}; }}; }};
+            overlap = "queue"; catchUp = "none"; retry = {{ attempts = 2; }}; tags = [ "backup" "Nightly" ]; _module = {{ args = {{ }}; }}; }};
           ping = {{ title = null; type = "script"; body = "true"; schedule = {{ kind = "manual"; }};
             enabled = false; cwd = null; env = {{ }}; timeoutMs = null; overlap = "skip"; catchUp = "last"; }};
         }}"#
@@ -401,6 +401,7 @@ fn the_nix_modules_jobs_file_syncs() {
     assert_eq!(backup["timeoutMs"], 3600000);
     assert_eq!(backup["managedAs"], "nightly-backup");
     assert_eq!(backup["retry"]["attempts"], 2, "{backup}");
+    assert_eq!(backup["tags"], json!(["backup", "nightly"]));
     assert_eq!(by_title(&all, "ping")["overlap"], "skip");
     assert_eq!(by_title(&all, "ping")["catchUp"], "last");
     let out = backbeat(&server, &["import", "--sync", path, "--prune", "--json"]);
