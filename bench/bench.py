@@ -1259,6 +1259,17 @@ def bench_history(b):
     def cursor():
         return rnd.randint(1000, max_id)
 
+    # The runs were queued over the last year (fill_history).
+    year_end = time.time()
+    year_start = year_end - 365 * 86400
+
+    def iso(t):
+        return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def day():
+        t = rnd.uniform(year_start, year_end - 86400)
+        return f"from={iso(t)}&to={iso(t + 86400)}"
+
     cases = [
         ("no filter, first page", lambda: "/api/runs"),
         ("no filter, random before", lambda: f"/api/runs?before={cursor()}"),
@@ -1274,6 +1285,12 @@ def bench_history(b):
         ("jobId=any & status=failure", lambda: f"/api/runs?jobId={rnd.choice(job_ids)}&status=failure"),
         ("jobId=rare & status=timeout", lambda: f"/api/runs?jobId={rnd.choice(rare)}&status=timeout"),
         ("jobId=frequent & status=timeout,failure, random before", lambda: f"/api/runs?jobId={rnd.choice(frequent)}&status=timeout,failure&before={cursor()}"),
+        ("from/to = a random day", lambda: f"/api/runs?{day()}"),
+        ("from/to = a random day & status=failure", lambda: f"/api/runs?{day()}&status=failure"),
+        ("from/to = a random day & jobId=rare", lambda: f"/api/runs?{day()}&jobId={rnd.choice(rare)}"),
+        ("error=timed out (0.1 %, bounded scan)", lambda: "/api/runs?error=timed%20out"),
+        ("error=exit code, random before", lambda: f"/api/runs?error=exit%20code&before={cursor()}"),
+        ("error=timed out & status=failure,timeout", lambda: "/api/runs?error=TIMED%20OUT&status=failure,timeout"),
     ]
     table = []
     worst = (0, "")
