@@ -108,6 +108,16 @@ for (const [name, viewport] of SIZES) {
       await urlMatches(page, /#\/jobs$/);
     });
 
+    test('a tag on a job’s own page opens the jobs list filtered by it', async () => {
+      await page.goto(`${server.url}/#/jobs/${jobs.vacuum.id}`);
+      await page.getByRole('heading', { level: 1, name: 'Vacuum the database' }).waitFor();
+      await page.locator('[data-tags] [data-tag="db"]').click();
+      await urlMatches(page, /#\/jobs\?tag=db$/);
+      await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-job-id]:not([hidden])').length === 3);
+      assert.deepEqual(await visibleTitles(page), ['Back up the database', 'Vacuum the database', 'Disk filler']);
+    });
+
     test('the editor saves tags lowercased and names a bad one before saving', async () => {
       const id = jobs[name].id;
       await visit(page, server, `jobs/${id}/edit`, 'Edit job');

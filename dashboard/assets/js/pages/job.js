@@ -17,6 +17,8 @@ import { busy } from '../ui/busy.js';
 import { runStartedToast } from '../ui/run-actions.js';
 import { runWithDialog } from '../ui/run-with.js';
 import { barChart } from '../ui/charts.js';
+import { tagChips } from '../ui/tags.js';
+import { hashFor } from '../router.js';
 import { runStats, dailyBuckets } from '../job-stats.js';
 import { spentToday } from '../prefs-schema.js';
 import { resultCell, rowClass } from '../ui/run-summary.js';
@@ -203,7 +205,8 @@ export default async function jobPage(main, { id }) {
     h('div', { class: 'page-head' },
       h('div', { style: { marginRight: 'auto', minWidth: 0 } },
         h('div', { class: 'muted small' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / ', `#${job.id}`),
-        h('h1', { 'data-job-title': '' }, job.title)),
+        h('h1', { 'data-job-title': '' }, job.title),
+        tagChips(job.tags, (tag) => { location.hash = hashFor('jobs', { tag }); })),
       typeBadge(job.type),
       job.enabled ? null : h('span', { class: 'badge plain' }, 'disabled'),
       runBtn, runWithBtn,
