@@ -22,11 +22,20 @@ pub async fn list(app: &Arc<App>, req: &Request<Incoming>) -> ApiResult {
         job_type: query.get("type").map(str::to_string),
         tags: Vec::new(),
     };
-    for text in query.list("tag") {
-        let tag = normalize_tag(text)
-            .map_err(|why| ApiError::bad_request(format!("query parameter tag: {why}")))?;
-        if !filter.tags.contains(&tag) {
-            filter.tags.push(tag);
+    // `tag=a,b` and `tag=a&tag=b` alike; every item must be a tag.
+    for value in query.all("tag") {
+        for text in value.split(',') {
+            let tag = normalize_tag(text).map_err(|why| {
+                let why = if text.trim().is_empty() {
+                    "an empty item (as in a,,b) is not a tag".to_string()
+                } else {
+                    why
+                };
+                ApiError::bad_request(format!("query parameter tag={value:?}: {why}"))
+            })?;
+            if !filter.tags.contains(&tag) {
+                filter.tags.push(tag);
+            }
         }
     }
     let list = app.db.call(move |c| jobs::list(c, &filter)).await?;

@@ -19,16 +19,12 @@ impl Query {
         Query(pairs.iter().cloned().collect(), pairs)
     }
 
-    /// Every value of a repeatable key, each also split at commas:
-    /// `?tag=a&tag=b` and `?tag=a,b` are the same; empty items are ignored.
-    pub fn list(&self, key: &str) -> Vec<&str> {
+    /// Every non-empty value of a repeatable key, in order.
+    pub fn all(&self, key: &str) -> impl Iterator<Item = &str> {
         self.1
             .iter()
-            .filter(|(k, _)| k == key)
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .collect()
+            .filter(move |(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {

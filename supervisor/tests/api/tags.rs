@@ -117,9 +117,16 @@ fn the_tag_filter_keeps_jobs_with_every_tag_given() {
         ["db backup", "db vacuum"],
         "combines with the other filters"
     );
-    server
-        .get("/api/jobs?tag=no%20spaces")
-        .assert_error(400, "bad_request", None);
+    for bad in ["no%20spaces", "db,,backup", "db,", "%C3%A9"] {
+        server
+            .get(&format!("/api/jobs?tag={bad}"))
+            .assert_error(400, "bad_request", None);
+    }
+    assert_eq!(
+        titles(&server, "?tag=").len(),
+        10,
+        "an empty value is no filter"
+    );
 }
 
 #[test]
