@@ -1,6 +1,6 @@
 // Browser tests of what AI runs report (issue 11, runner side): the final
-// message as the run's summary in History, on the job page and on the run
-// page; a NOTHING_TO_REPORT run shown muted ("Nothing to report"); the
+// message as the run's summary in History, on the Runs page, the job page
+// and the run page; a NOTHING_TO_REPORT run shown muted ("Nothing to report"); the
 // per-run budget, token cap and session fields of the editor; and the
 // per-run budget on Preferences. AI runs go through the fake `claude` of
 // tests/ai-mock, which replays real recorded output (FAKE_CLI_SCENARIO).
@@ -60,6 +60,13 @@ test('History shows what the AI said, and a quiet run muted', async () => {
   const opacity = await quietRow.locator('td').first().evaluate((td) => getComputedStyle(td).opacity);
   assert.ok(Number(opacity) < 1, `a quiet run is muted (opacity ${opacity})`);
   await screenshot(page, 'ai-summary-history');
+  assert.deepEqual(page.errors, []);
+});
+
+test('the Runs page shows the summary of recent runs', async () => {
+  await visit(page, server, 'runs', 'Runs');
+  await page.locator(`[data-recent-runs] tr[data-run-id="${said.id}"] [data-summary]`, { hasText: 'Checked 3 repositories' }).waitFor();
+  await page.locator(`[data-recent-runs] tr.quiet[data-run-id="${quiet.id}"] [data-summary]`, { hasText: 'Nothing to report' }).waitFor();
   assert.deepEqual(page.errors, []);
 });
 

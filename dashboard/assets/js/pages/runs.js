@@ -10,6 +10,7 @@ import { runBadge, shownStatus, isActive, FINISHED } from '../status.js';
 import { fmtDuration } from '../time.js';
 import { stopButton } from '../ui/run-actions.js';
 import { retryWaitEl, rememberJobs } from '../ui/retry-chain.js';
+import { resultCell, rowClass } from '../ui/run-summary.js';
 
 const RECENT = 12;
 
@@ -35,11 +36,13 @@ function activeRow(run, onUpdate) {
 }
 
 function recentRow(run) {
-  return h('tr', { 'data-run-id': run.id, 'data-status': shownStatus(run) },
+  const said = !run.error && (run.summary || run.quiet);
+  return h('tr', { class: rowClass(run), 'data-run-id': run.id, 'data-status': shownStatus(run) },
     h('td', null, runLink(run)),
     h('td', null, jobLink(run)),
     h('td', null, runBadge(run)),
-    h('td', { class: 'error-cell', title: run.error || '' }, run.error || h('span', { class: 'muted' }, run.exitCode === null || run.exitCode === undefined ? '' : `exit ${run.exitCode}`)),
+    said ? resultCell(run)
+      : h('td', { class: 'error-cell', title: run.error || '' }, run.error || h('span', { class: 'muted' }, run.exitCode === null || run.exitCode === undefined ? '' : `exit ${run.exitCode}`)),
     h('td', null, relTimeEl(run.finishedAt)),
     h('td', { class: 'num' }, fmtDuration(run.durationMs)));
 }
