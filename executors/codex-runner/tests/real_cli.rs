@@ -27,6 +27,13 @@ fn against_mock(scenario: &str, start: impl FnOnce(&Path) -> Value) -> (Transcri
 }
 
 fn launch(scenario: &str, start: impl FnOnce(&Path) -> Value) -> Launched {
+    let (mock, dir) = prepare(scenario);
+    let runner = start_runner(&dir, start);
+    Launched { runner, mock, dir }
+}
+
+/// A mock in `scenario` and a directory with a codex home configured for it.
+fn prepare(scenario: &str) -> (MockServer, TempDir) {
     let mock = MockServer::start("mock_responses.py", scenario);
     let dir = TempDir::new("real-codex");
     for sub in ["home", "codex-home", "tmp", "work"] {
@@ -40,6 +47,12 @@ fn launch(scenario: &str, start: impl FnOnce(&Path) -> Value) -> Launched {
         mock.port
     );
     std::fs::write(dir.join("codex-home").join("config.toml"), config).unwrap();
+    (mock, dir)
+}
+
+/// Starts codex-runner with the codex home of `dir` (sessions persist
+/// there from one run to the next).
+fn start_runner(dir: &TempDir, start: impl FnOnce(&Path) -> Value) -> RunnerProcess {
     let (home, codex_home, tmp) = (dir.join("home"), dir.join("codex-home"), dir.join("tmp"));
     let envs = [
         ("HOME", home.to_str().unwrap()),
@@ -48,8 +61,7 @@ fn launch(scenario: &str, start: impl FnOnce(&Path) -> Value) -> Launched {
     ];
     let work = dir.join("work");
     let start = start(&work);
-    let runner = RunnerProcess::start_without(RUNNER, &start, &envs, REMOVED, &work);
-    Launched { runner, mock, dir }
+    RunnerProcess::start_without(RUNNER, &start, &envs, REMOVED, &work)
 }
 
 fn settings(binary: &Path) -> Value {
@@ -212,4 +224,54 @@ fn the_token_cap_stops_a_real_codex_run() {
     assert_eq!(result["error"], "token cap of 1000 reached", "{result}");
     assert_eq!(result["errorKind"], "token_cap");
     assert_eq!(transcript.of_type("usage")[0]["inputTokens"], 2468);
+}
+
+#[test]
+fn a_continued_session_is_resumed_by_the_real_codex() {
+    let Some(codex) = real_cli("codex") else {
+        return;
+    };
+    let (mock, dir) = prepare("tool");
+    let continuing = |resume: Option<&str>| {
+        let mut settings = settings(&codex);
+        settings["session"] = json!("continue");
+        if let Some(id) = resume {
+            settings["resumeSessionId"] = json!(id);
+        }
+        settings
+    };
+    let first = start_runner(&dir, |work| {
+        run_start(
+            "Say hi after a command.",
+            work.to_str().unwrap(),
+            continuing(None),
+        )
+    })
+    .finish(LIMIT);
+    assert_eq!(first.result()["status"], "success", "{}", first.log());
+    let session = first.result()["sessionId"].as_str().unwrap().to_owned();
+    let asked_before = mock.requests().len();
+
+    let second = start_runner(&dir, |work| {
+        run_start(
+            "And again.",
+            work.to_str().unwrap(),
+            continuing(Some(&session)),
+        )
+    })
+    .finish(LIMIT);
+    assert_eq!(second.result()["status"], "success", "{}", second.log());
+    assert_eq!(
+        second.result()["sessionId"],
+        session.as_str(),
+        "the same thread"
+    );
+    // The resumed request carries the first run's conversation.
+    let requests = mock.requests();
+    let resumed = &requests[asked_before];
+    let first_inputs = requests[0]["input_types"].as_array().unwrap().len();
+    assert!(
+        resumed["input_types"].as_array().unwrap().len() > first_inputs,
+        "{resumed}"
+    );
 }
