@@ -300,3 +300,66 @@ fn tool_results(event: &Value) -> Vec<LogLine> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(stream: &mut EventStream, line: &str) {
+        stream.feed(line.as_bytes());
+    }
+
+    #[test]
+    fn tokens_are_counted_once_per_api_message() {
+        let mut stream = EventStream::default();
+        let usage = |output: u64| {
+            format!(
+                r#"{{"input_tokens":100,"cache_read_input_tokens":50,"cache_creation_input_tokens":0,"output_tokens":{output}}}"#
+            )
+        };
+        // Two lines of the same message (text, then a tool call), then a second message.
+        for (id, block, output) in [
+            ("msg_1", r#"{"type":"text","text":"Looking."}"#, 1),
+            (
+                "msg_1",
+                r#"{"type":"tool_use","id":"t1","name":"Bash","input":{}}"#,
+                20,
+            ),
+            ("msg_2", r#"{"type":"text","text":"Done."}"#, 5),
+        ] {
+            feed(
+                &mut stream,
+                &format!(
+                    r#"{{"type":"assistant","message":{{"id":"{id}","content":[{block}],"usage":{}}},"session_id":"s-1"}}"#,
+                    usage(output)
+                ),
+            );
+        }
+        assert_eq!(stream.tokens_so_far(), 170 + 155);
+        assert_eq!(stream.tool_calls, 1);
+        assert_eq!(stream.final_text(), Some("Done."));
+        assert_eq!(stream.session_id.as_deref(), Some("s-1"));
+    }
+
+    #[test]
+    fn a_429_result_is_a_rate_limit_and_other_errors_are_not() {
+        let mut limited = EventStream::default();
+        feed(
+            &mut limited,
+            r#"{"type":"result","subtype":"success","is_error":true,"api_error_status":429,"result":"API Error: Request rejected (429)"}"#,
+        );
+        assert!(limited.rate_limited());
+        let mut other = EventStream::default();
+        feed(
+            &mut other,
+            r#"{"type":"result","subtype":"success","is_error":true,"api_error_status":400,"result":"API Error: 400 bad prompt"}"#,
+        );
+        assert!(!other.rate_limited());
+        let mut fine = EventStream::default();
+        feed(
+            &mut fine,
+            r#"{"type":"result","subtype":"success","is_error":false,"result":"We are within the rate limit."}"#,
+        );
+        assert!(!fine.rate_limited(), "a success is never rate limited");
+    }
+}

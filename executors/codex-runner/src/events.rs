@@ -256,3 +256,27 @@ fn todo_list(item: &Value) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thread_tools_and_tokens_of_a_stream() {
+        let mut stream = EventStream::default();
+        for line in [
+            r#"{"type":"thread.started","thread_id":"th-1"}"#,
+            r#"{"type":"item.completed","item":{"id":"i1","type":"command_execution","command":"ls","aggregated_output":"","exit_code":0,"status":"completed"}}"#,
+            r#"{"type":"item.completed","item":{"id":"i2","type":"agent_message","text":"Done."}}"#,
+            r#"{"type":"turn.completed","usage":{"input_tokens":1000,"cached_input_tokens":800,"output_tokens":100}}"#,
+        ] {
+            stream.feed(line.as_bytes());
+        }
+        assert_eq!(stream.session_id.as_deref(), Some("th-1"));
+        assert_eq!(stream.tool_calls, 1);
+        assert_eq!(stream.tokens_so_far(), 1100);
+        // 200 uncached + 800 cached input and 100 output at the default rates.
+        let expected = (200.0 * 1.25 + 800.0 * 0.125 + 100.0 * 10.0) / 1e6;
+        assert!((stream.estimated_cost("") - expected).abs() < 1e-12);
+    }
+}

@@ -73,7 +73,9 @@ pub struct JobOptions {
     pub tags: Option<Vec<String>>,
     /// AI settings for `ai` jobs, any of: `mode` (`claude` | `codex`),
     /// `model`, `effort`, `permissionMode` (claude), `sandbox` (codex),
-    /// and the guardrails the server documents (budgets, session).
+    /// and guardrails: `maxBudgetUsd` (per run, USD), `maxTokens` (per
+    /// run), `dailyBudgetUsd` (last 24 h, USD), `session` (`fresh` |
+    /// `continue`: resume the last successful run's conversation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai: Option<Map<String, Value>>,
     /// Any other job field of the HTTP API (see GET /api/jobs/{id}),
