@@ -12,7 +12,7 @@ use crate::time::Millis;
 
 /// An error search examines at most this many runs per status per
 /// request; a page can then be short (even empty) with `nextBefore` set.
-pub const ERROR_SCAN_ROWS: usize = 5000;
+pub const ERROR_SCAN_ROWS: usize = 2000;
 
 #[derive(Debug, Default)]
 pub struct HistoryFilter {

@@ -158,10 +158,20 @@ export default async function historyPage(main, { query }) {
   let shown = [];
   try {
     if (badRange) throw new Error('No runs shown: the date range is reversed.');
-    const res = await get(`/runs${qs({
-      limit: PAGE, before, status: apiStatuses, jobId,
+    const page = (cursor) => get(`/runs${qs({
+      limit: PAGE, before: cursor, status: apiStatuses, jobId,
       from: fromAt ? fromAt.toISOString() : null, to: toAt ? toAt.toISOString() : null, error: errorText,
     })}`);
+    const res = await page(before);
+    // An error search examines a bounded slice of runs per request: follow
+    // the cursor a few times to fill the page before showing it.
+    for (let more = 0; errorText && more < 8 && res.runs.length < PAGE && res.nextBefore != null; more += 1) {
+      const room = PAGE - res.runs.length;
+      const next = await page(res.nextBefore);
+      const taken = next.runs.slice(0, room);
+      res.runs.push(...taken);
+      res.nextBefore = next.runs.length > room ? taken[taken.length - 1].id : next.nextBefore;
+    }
     await jobsLoaded;
     shown = res.runs.filter(wanted);
     replace(tbody, shown.length ? shown.map(row)
