@@ -205,6 +205,25 @@ for (const [name, viewport] of SIZES) {
       assert.match(await quick.textContent(), /^(\d+)\/\1 ok/);
     });
 
+    test('a toast does not scroll the page when focus is on the page itself (after a route change)', async () => {
+      // The router focuses <main> on every page change; a toast that appears
+      // or goes then must leave the page where it is (it once jumped down
+      // by a screen, throwing the Runs page's Stop buttons out of view).
+      await visit(page, server, 'history', 'History');
+      await page.locator('[data-history] tr[data-run-id]').first().waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+      await page.evaluate(async () => {
+        const { toast } = await import('/assets/js/toast.js');
+        toast('Scroll check', { timeout: 400 });
+      });
+      const shown = page.locator('.toast', { hasText: 'Scroll check' });
+      await shown.waitFor();
+      assert.equal(await page.evaluate(() => window.scrollY), 0, 'a toast appearing scrolled the page');
+      await shown.waitFor({ state: 'detached' });
+      assert.equal(await page.evaluate(() => window.scrollY), 0, 'a toast going scrolled the page');
+    });
+
     test('toasts cover neither the tab bar nor the last job row’s buttons', async () => {
       await visit(page, server, 'jobs', 'Jobs');
       const last = page.locator('[data-job-id]').last();

@@ -20,8 +20,11 @@ function makeRoom(box) {
   if (!room) return;
   if (wasAtEnd) window.scrollTo({ top: document.documentElement.scrollHeight, behavior: 'instant' });
   // Never cover the control just used (nor the rest of its row / card).
+  // <main> and headings hold focus only for the router and screen readers
+  // (tabindex -1): they are no control, and scrolling the whole page clear
+  // of a toast would throw the page far down.
   const used = document.activeElement;
-  if (!used || used === document.body || box.contains(used)) return;
+  if (!used || used === document.body || used.tabIndex < 0 || box.contains(used)) return;
   const area = (used.closest('.card.job, tr') || used).getBoundingClientRect();
   const top = box.getBoundingClientRect().top;
   if (area.bottom > top && area.top < window.innerHeight) window.scrollBy({ top: area.bottom - top + 12, behavior: 'instant' });
