@@ -98,7 +98,9 @@ impl Db {
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn).map_err(|e| classify(e, dir))
+            let result = f(&mut conn);
+            end_open_transaction(&conn);
+            result.map_err(|e| classify(e, dir))
         })
         .await?
     }
@@ -109,7 +111,21 @@ impl Db {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R>,
     ) -> Result<R, DbError> {
         let mut conn = self.pool.get()?;
-        f(&mut conn).map_err(|e| classify(e, self.dir.clone()))
+        let result = f(&mut conn);
+        end_open_transaction(&conn);
+        result.map_err(|e| classify(e, self.dir.clone()))
+    }
+}
+
+/// Ends a transaction that `f` left open. rusqlite rolls a dropped
+/// transaction back but ignores a failed ROLLBACK, which SQLite can refuse
+/// after `SQLITE_FULL`: back in the pool, such a connection would take every
+/// later write into that open transaction — answered as done, never stored.
+fn end_open_transaction(conn: &Connection) {
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            eprintln!("backbeat: could not end a failed transaction: {e}");
+        }
     }
 }
 

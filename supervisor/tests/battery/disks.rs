@@ -218,6 +218,19 @@ fn a_full_disk_answers_507_and_no_run_stays_running() {
         json!({"title": "t", "type": "script", "body": "true", "schedule": {"kind": "manual"}}),
     );
     assert_eq!(reply.status, 201, "writes work again: {}", reply.body);
+    // And what was acknowledged is in the file, not only in a connection's
+    // transaction that a refused write left open.
+    let id = reply.json()["id"].as_i64().unwrap();
+    let file = rusqlite::Connection::open(data.join("db.sqlite")).unwrap();
+    let stored: i64 = file
+        .query_row("SELECT count(*) FROM jobs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        stored, 1,
+        "job {id} was answered 201 but is not in the database"
+    );
     let unfinished = server.get("/api/runs?status=queued,running").json();
     assert_eq!(unfinished["runs"], json!([]), "{unfinished}");
 }
