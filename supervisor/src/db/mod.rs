@@ -122,10 +122,10 @@ impl Db {
 /// after `SQLITE_FULL`: back in the pool, such a connection would take every
 /// later write into that open transaction — answered as done, never stored.
 fn end_open_transaction(conn: &Connection) {
-    if !conn.is_autocommit() {
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            eprintln!("backbeat: could not end a failed transaction: {e}");
-        }
+    if !conn.is_autocommit()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        eprintln!("backbeat: could not end a failed transaction: {e}");
     }
 }
 
