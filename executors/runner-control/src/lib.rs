@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use backbeat_protocol::{Decoded, SupervisorMessage, decode_supervisor_line};
 
-pub use serve::{read_start, serve};
+pub use serve::{job_to_run, read_start, serve};
 
 /// Grace between SIGTERM and SIGKILL when the supervisor has vanished.
 pub const ORPHAN_GRACE: Duration = Duration::from_secs(5);

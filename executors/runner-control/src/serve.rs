@@ -6,8 +6,8 @@
 use std::io::{self, BufRead};
 
 use backbeat_protocol::{
-    Decoded, Describe, ExecutorMessage, LineWriter, RunResult, Start, SupervisorMessage,
-    decode_supervisor_line, encode_line,
+    Decoded, Describe, ExecutorMessage, JobSpec, LineWriter, RunResult, Start, SupervisorMessage,
+    Task, decode_supervisor_line, encode_line,
 };
 
 /// Runs the executor: with `--describe` prints `describe()` as one line;
@@ -38,6 +38,20 @@ pub fn serve(
     };
     crate::end_run();
     let _ = out.send(&ExecutorMessage::Result(result));
+}
+
+/// The job of a `start` that asks `runner` to run one; for another task
+/// or a job that does not parse, the failure to report instead.
+pub fn job_to_run(start: &Start, runner: &str) -> Result<JobSpec, RunResult> {
+    if start.task != Task::Run {
+        return Err(RunResult::failure(
+            None,
+            format!("{runner} does not support task {:?}", start.task),
+        ));
+    }
+    start
+        .job_spec()
+        .map_err(|e| RunResult::failure(None, format!("bad job in start message: {e}")))
 }
 
 /// Reads the first line of stdin, which must be `start` (of any protocol

@@ -15,9 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use backbeat_protocol::{
-    Describe, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start, Task,
-};
+use backbeat_protocol::{Describe, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start};
 use runner_control::output;
 
 /// How long the output readers may keep draining after the shell exits
@@ -38,15 +36,9 @@ fn main() {
 }
 
 fn run(out: &LineWriter, start: Start) -> RunResult {
-    if start.task != Task::Run {
-        return RunResult::failure(
-            None,
-            format!("sh-runner does not support task {:?}", start.task),
-        );
-    }
-    let job = match start.job_spec() {
+    let job = match runner_control::job_to_run(&start, "sh-runner") {
         Ok(job) => job,
-        Err(e) => return RunResult::failure(None, format!("bad job in start message: {e}")),
+        Err(failure) => return failure,
     };
 
     let mut child = match Command::new("/bin/sh")

@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use backbeat_protocol::{
     Describe, ExecutorMessage, JobSpec, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start,
-    Task,
 };
 
 use crate::slurm::JobInfo;
@@ -49,15 +48,9 @@ fn main() {
 }
 
 fn run(out: &LineWriter, start: Start) -> RunResult {
-    if start.task != Task::Run {
-        return RunResult::failure(
-            None,
-            format!("slurm-runner does not support task {:?}", start.task),
-        );
-    }
-    let job = match start.job_spec() {
+    let job = match runner_control::job_to_run(&start, "slurm-runner") {
         Ok(job) => job,
-        Err(e) => return RunResult::failure(None, format!("bad job in start message: {e}")),
+        Err(failure) => return failure,
     };
     let option_args = match options::sbatch_args(&job.executor_options) {
         Ok(args) => args,

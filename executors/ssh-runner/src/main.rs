@@ -29,9 +29,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use backbeat_protocol::{
-    Describe, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start, Task,
-};
+use backbeat_protocol::{Describe, LineWriter, LogStream, PROTOCOL_VERSION, RunResult, Start};
 use runner_control::output;
 
 use crate::channel::Channel;
@@ -67,15 +65,9 @@ fn main() {
 }
 
 fn run(out: &LineWriter, start: Start) -> RunResult {
-    if start.task != Task::Run {
-        return RunResult::failure(
-            None,
-            format!("ssh-runner does not support task {:?}", start.task),
-        );
-    }
-    let job = match start.job_spec() {
+    let job = match runner_control::job_to_run(&start, "ssh-runner") {
         Ok(job) => job,
-        Err(e) => return RunResult::failure(None, format!("bad job in start message: {e}")),
+        Err(failure) => return failure,
     };
     let options = match Options::parse(&job.executor_options) {
         Ok(options) => options,
