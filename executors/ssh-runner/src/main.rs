@@ -278,9 +278,7 @@ fn hint(reason: &str) -> &'static str {
 /// cannot guess it).
 fn token() -> String {
     let mut bytes = [0u8; 16];
-    if let Ok(mut urandom) = std::fs::File::open("/dev/urandom") {
-        let _ = io::Read::read_exact(&mut urandom, &mut bytes);
-    }
+    getrandom::fill(&mut bytes).expect("the OS random source works");
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("backbeat-ssh-{hex}")
 }
