@@ -149,6 +149,21 @@ pub fn signal_run(child: libc::pid_t, signal: libc::c_int) {
     process_tree::signal_descendants(process_tree::own_pid(), signal);
 }
 
+/// Makes `command`'s process ignore SIGTERM (set between fork and exec,
+/// kept across exec). For the client that carries a stop to a remote
+/// system (`ssh`, `scancel`): the supervisor's SIGTERM to our group must
+/// not cut it short; its SIGKILL still ends it.
+pub fn ignore_sigterm_in(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only `signal`, which is async-signal-safe, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGTERM, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+}
+
 /// Whether this process leads its process group (as the supervisor starts it).
 pub fn leads_group() -> bool {
     // SAFETY: plain syscalls without arguments.

@@ -6,7 +6,6 @@
 //! the end of the grace still ends them with the group.
 
 use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -164,13 +163,7 @@ fn run(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // SAFETY: only `signal`, which is async-signal-safe, between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::signal(libc::SIGTERM, libc::SIG_IGN);
-            Ok(())
-        });
-    }
+    runner_control::ignore_sigterm_in(&mut command);
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not start {program}: {e}"))?;

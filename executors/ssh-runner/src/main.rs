@@ -23,7 +23,6 @@ mod remote_script;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -178,16 +177,7 @@ fn ssh_command(destination: &options::Destination) -> Command {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // SAFETY: only `signal`, which is async-signal-safe, between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            // The supervisor's SIGTERM to our group must not end the
-            // connection that carries the stop to the remote group (ssh
-            // keeps an inherited SIG_IGN); its SIGKILL still does.
-            libc::signal(libc::SIGTERM, libc::SIG_IGN);
-            Ok(())
-        });
-    }
+    runner_control::ignore_sigterm_in(&mut command);
     command
 }
 

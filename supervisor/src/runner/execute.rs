@@ -60,6 +60,15 @@ struct Ending {
 }
 
 impl Ending {
+    /// A run that never started (it was dropped before its executor ran).
+    fn dropped(error: impl Into<String>) -> Self {
+        Ending {
+            status: RunStatus::Dropped,
+            retryable: false,
+            ..Ending::failure(error, None)
+        }
+    }
+
     fn failure(error: impl Into<String>, executor: Option<String>) -> Self {
         Ending {
             status: RunStatus::Failure,
@@ -131,17 +140,7 @@ pub async fn execute(
     let prefs = app.prefs();
     if let Some(error) = spent.and_then(|spent| budget::refusal(&job, &prefs, &spent)) {
         // Over a daily budget: dropped before anything started.
-        let ending = Ending {
-            status: RunStatus::Dropped,
-            exit_code: None,
-            error: Some(error),
-            usage: None,
-            executor: None,
-            ai: AiReport::default(),
-            retry_at: None,
-            started_at: None,
-            retryable: false,
-        };
+        let ending = Ending::dropped(error);
         finish(&app, &job, run_id, ending, &path).await;
         crate::notify::emit(&app, job_id, run_id, crate::notify::Event::Budget);
         return;
@@ -183,17 +182,7 @@ async fn run_executor(
     // never ran, so it is dropped rather than started and killed.
     match control.try_recv() {
         Ok(StopReason::User) => {
-            return Ending {
-                status: RunStatus::Dropped,
-                exit_code: None,
-                error: Some("dropped by user".into()),
-                usage: None,
-                executor: None,
-                ai: AiReport::default(),
-                retry_at: None,
-                started_at: None,
-                retryable: false,
-            };
+            return Ending::dropped("dropped by user");
         }
         Ok(_) => {
             return Ending {
